@@ -1,0 +1,197 @@
+// Parse one SIP message from bytes (RFC 3261 §7, §25): start line, header lines (folding,
+// compact forms, odd spacing), body by Content-Length. Then validate what a request must carry
+// before any transaction sees it. Failures throw SipParseError with the status to answer and,
+// when the headers could be read, the partial message so a 400 can still be built.
+//
+// Datagram rules (§18.3): the body is exactly Content-Length bytes and trailing bytes are
+// ignored (RFC 4475 dblreq); a Content-Length past the end of the datagram is a 400 (clerr);
+// a datagram without Content-Length takes the rest as body (inv2543). Stream framing is done
+// before parsing (framing.ts), which hands over exactly one message.
+
+import { canonicalHeaderName, SINGLE_VALUE_HEADERS } from './header-names.js';
+import { SipParseError } from './errors.js';
+import { SipRequest, SipResponse, type SipHeader, type SipMessage } from './message.js';
+import { isToken } from './text.js';
+import { SipUri } from './uri.js';
+
+export interface ParseLimits {
+  /** Largest message accepted, in bytes (default 65535). */
+  maxMessageBytes?: number;
+  /** Most header lines accepted (default 256). */
+  maxHeaders?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 65535;
+export const DEFAULT_MAX_HEADERS = 256;
+
+/** Where the header block ends: the index of the empty line and where the body starts. */
+export function findHeaderEnd(buf: Buffer, from = 0): { headerEnd: number; bodyStart: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
+  const lf = buf.indexOf('\n\n', from, 'latin1');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { headerEnd: crlf, bodyStart: crlf + 4 };
+  if (lf >= 0) return { headerEnd: lf, bodyStart: lf + 2 };
+  return undefined;
+}
+
+/** Parse the whole of `data` as one message. `datagram` selects the UDP body rules. */
+export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = true): SipMessage {
+  const maxBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (data.length > maxBytes) throw new SipParseError(413, 'Message Too Large');
+  // RFC 3261 §7.5: ignore empty lines before the start line.
+  let start = 0;
+  while (start < data.length && (data[start] === 13 || data[start] === 10)) start++;
+  if (start >= data.length) throw new SipParseError(400, 'Empty Message');
+  const end = findHeaderEnd(data, start);
+  // A datagram whose header block is never closed is taken as headers only (lenient, RFC 4475
+  // baddn); the validator still judges its content.
+  const headerEnd = end ? end.headerEnd : data.length;
+  const bodyStart = end ? end.bodyStart : data.length;
+  if (!end && !datagram) throw new SipParseError(400, 'Header Block Not Terminated');
+  const text = data.toString('utf8', start, headerEnd);
+
+  let lineEnd = text.indexOf('\n');
+  const firstLine = stripCr(lineEnd < 0 ? text : text.slice(0, lineEnd));
+  const msg = parseStartLine(firstLine);
+  const headers = parseHeaderLines(text, lineEnd < 0 ? text.length : lineEnd + 1, limits.maxHeaders ?? DEFAULT_MAX_HEADERS, msg);
+  msg.headers = headers;
+
+  // Body by Content-Length.
+  const clCount = countCl(headers);
+  const clText = clCount > 0 ? msg.get('content-length') : undefined;
+  let bodyEnd = data.length;
+  if (clCount > 1 && !allCl(headers, clText!)) throw new SipParseError(400, 'Conflicting Content-Length Headers', msg);
+  if (clText !== undefined) {
+    const t = clText.trim();
+    if (!/^\d{1,10}$/.test(t)) throw new SipParseError(400, 'Bad Content-Length', msg);
+    const cl = Number(t);
+    if (cl > maxBytes) throw new SipParseError(413, 'Message Too Large', msg);
+    if (bodyStart + cl > data.length) {
+      throw new SipParseError(400, datagram ? 'Content-Length Exceeds Datagram' : 'Truncated Body', msg);
+    }
+    bodyEnd = bodyStart + cl;
+  } else if (!datagram) {
+    bodyEnd = bodyStart;
+  }
+  msg.body = bodyStart < bodyEnd ? data.subarray(bodyStart, bodyEnd) : Buffer.alloc(0);
+  msg.raw = data.subarray(0, bodyEnd);
+  return msg;
+}
+
+function stripCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+}
+
+function countCl(headers: SipHeader[]): number {
+  let n = 0;
+  for (const h of headers) if (h.name === 'content-length') n++;
+  return n;
+}
+
+function allCl(headers: SipHeader[], value: string): boolean {
+  const v = value.trim();
+  return headers.every((h) => h.name !== 'content-length' || h.value.trim() === v);
+}
+
+function parseStartLine(line: string): SipMessage {
+  if (line.startsWith('SIP/')) {
+    const m = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/.exec(line);
+    if (!m) throw new SipParseError(400, 'Bad Status Line');
+    if (m[1] !== '2.0') throw new SipParseError(505, 'Version Not Supported');
+    const status = Number(m[2]);
+    if (status < 100 || status > 699) throw new SipParseError(400, 'Bad Status Code');
+    return new SipResponse(status, m[3]!);
+  }
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || sp2 === sp1 + 1) {
+    throw new SipParseError(400, 'Bad Request Line');
+  }
+  const method = line.slice(0, sp1);
+  const uri = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isToken(method)) throw new SipParseError(400, 'Bad Method');
+  if (!/^SIP\/\d+\.\d+$/i.test(version)) throw new SipParseError(400, 'Bad Request Line');
+  if (version.toUpperCase() !== 'SIP/2.0') throw new SipParseError(505, 'Version Not Supported', new SipRequest(method, uri));
+  return new SipRequest(method, uri);
+}
+
+function parseHeaderLines(text: string, pos: number, maxHeaders: number, msg: SipMessage): SipHeader[] {
+  const headers: SipHeader[] = [];
+  let last: SipHeader | undefined;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const line = stripCr(text.slice(pos, nl));
+    pos = nl + 1;
+    if (line.length === 0) continue;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 32 || c0 === 9) {
+      // Folded continuation (LWS = [*WSP CRLF] 1*WSP): joins the previous value with one space.
+      if (!last) throw new SipParseError(400, 'Continuation Without Header', msg);
+      const more = line.trim();
+      last.value = last.value.length === 0 ? more : more.length === 0 ? last.value : `${last.value} ${more}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new SipParseError(400, 'Malformed Header Line', msg);
+    const written = line.slice(0, colon).trimEnd();
+    if (!isToken(written)) throw new SipParseError(400, 'Malformed Header Name', msg);
+    if (headers.length >= maxHeaders) throw new SipParseError(400, 'Too Many Headers', msg);
+    last = { name: canonicalHeaderName(written), written, value: line.slice(colon + 1).trim() };
+    headers.push(last);
+  }
+  return headers;
+}
+
+/**
+ * What every request must carry before a transaction or the TU sees it (RFC 3261 §8.1.1,
+ * §8.2, §20): one To/From/Call-ID/CSeq each, parsable Via values, a CSeq whose method is the
+ * request's, a sane Max-Forwards, parsable Contacts and a Request-URI without headers.
+ * Throws SipParseError(400, reason) naming the first problem found.
+ */
+export function validateRequest(req: SipRequest): void {
+  const bad = (reason: string): never => {
+    throw new SipParseError(400, reason, req);
+  };
+  if (req.requestUri === undefined) bad('Bad Request-URI');
+  const ruri = req.requestUri;
+  if (ruri instanceof SipUri && ruri.headers.length > 0) bad('Request-URI Must Not Carry Headers');
+  checkSingles(req);
+  for (const name of ['via', 'from', 'to', 'call-id', 'cseq'] as const) {
+    if (!req.has(name)) bad(`Missing ${HEADER_LABEL[name]} Header`);
+  }
+  const vias = req.vias;
+  if (vias.length === 0 || vias.some((v) => v === undefined)) bad('Malformed Via Header');
+  if (vias[0]!.branch === 'z9hG4bK') bad('Via Branch Has Only The Magic Cookie');
+  if (!req.from) bad('Malformed From Header');
+  if (!req.to) bad('Malformed To Header');
+  if (req.callId.trim().length === 0) bad('Empty Call-ID');
+  const cseq = req.cseq;
+  if (!cseq) bad('Malformed CSeq Header');
+  if (cseq!.method !== req.method) bad('CSeq Method Does Not Match');
+  if (req.has('max-forwards') && req.maxForwards === undefined) bad('Malformed Max-Forwards Header');
+  if (req.contacts.some((c) => c === undefined)) bad('Malformed Contact Header');
+}
+
+/** A response worth matching to a transaction: a parsable top Via and CSeq. Else throws. */
+export function validateResponse(res: SipResponse): void {
+  const vias = res.vias;
+  if (vias.length === 0 || vias[0] === undefined) throw new SipParseError(400, 'Malformed Via Header', res);
+  if (!res.cseq) throw new SipParseError(400, 'Malformed CSeq Header', res);
+  checkSingles(res);
+}
+
+const HEADER_LABEL: Record<string, string> = {
+  via: 'Via', from: 'From', to: 'To', 'call-id': 'Call-ID', cseq: 'CSeq',
+  'max-forwards': 'Max-Forwards', 'content-length': 'Content-Length', 'content-type': 'Content-Type', expires: 'Expires',
+};
+
+function checkSingles(msg: SipMessage): void {
+  const seen = new Map<string, string>();
+  for (const h of msg.headers) {
+    if (!SINGLE_VALUE_HEADERS.has(h.name)) continue;
+    const prev = seen.get(h.name);
+    if (prev === undefined) seen.set(h.name, h.value);
+    else if (prev !== h.value) throw new SipParseError(400, `Duplicate ${HEADER_LABEL[h.name] ?? h.name} Header`, msg);
+  }
+}

@@ -1,0 +1,144 @@
+// Small lexical helpers shared by the header parsers: splitting on a separator outside quoted
+// strings and angle brackets, generic `;name=value` parameter lists, quoted strings (RFC 3261
+// §25.1), and the escaping rules of SIP URIs. All of them are allocation-light and never throw
+// on odd input: the caller decides what is malformed.
+
+const DQUOTE = 34; // "
+const BACKSLASH = 92; // \
+const LT = 60; // <
+const GT = 62; // >
+
+/**
+ * Split `value` on `sep` where it is not inside a quoted string or `<…>`. Empty pieces are
+ * kept (trimmed to ''), so a caller can reject `a,,b`. Returns undefined when a quote or an
+ * angle bracket is left open.
+ */
+export function splitOutside(value: string, sep: number): string[] | undefined {
+  const out: string[] = [];
+  let start = 0;
+  let inQuote = false;
+  let angle = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === BACKSLASH) i++;
+      else if (c === DQUOTE) inQuote = false;
+    } else if (c === DQUOTE) inQuote = true;
+    else if (c === LT) angle++;
+    else if (c === GT) angle--;
+    else if (c === sep && angle === 0) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (inQuote || angle !== 0) return undefined;
+  out.push(value.slice(start).trim());
+  return out;
+}
+
+/** Index of `sep` outside quotes, from `from`; -1 when absent. */
+export function indexOutsideQuotes(value: string, sep: number, from = 0): number {
+  let inQuote = false;
+  for (let i = from; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === BACKSLASH) i++;
+      else if (c === DQUOTE) inQuote = false;
+    } else if (c === DQUOTE) inQuote = true;
+    else if (c === sep) return i;
+  }
+  return -1;
+}
+
+/** Parameters as an ordered map: lower-case name → value (null for a flag without `=`). */
+export type Params = Map<string, string | null>;
+
+/**
+ * Parse `;a=1;b;c="x;y"` (the leading `;` optional). Names are lower-cased and trimmed, values
+ * trimmed and kept as written (quotes included). Returns undefined for an empty element
+ * (`;;`) or an empty name, which the grammar forbids.
+ */
+export function parseParams(text: string): Params | undefined {
+  const params: Params = new Map();
+  let s = text.trim();
+  if (s.length === 0) return params;
+  if (s.charCodeAt(0) === 59 /* ; */) s = s.slice(1);
+  const parts = splitOutside(s, 59);
+  if (!parts) return undefined;
+  for (const part of parts) {
+    if (part.length === 0) return undefined;
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      params.set(part.toLowerCase(), null);
+    } else {
+      const name = part.slice(0, eq).trim().toLowerCase();
+      if (name.length === 0) return undefined;
+      params.set(name, part.slice(eq + 1).trim());
+    }
+  }
+  return params;
+}
+
+/** Write parameters back as `;a=1;b`. */
+export function formatParams(params: Params | undefined): string {
+  if (!params || params.size === 0) return '';
+  let out = '';
+  for (const [k, v] of params) out += v === null ? `;${k}` : `;${k}=${v}`;
+  return out;
+}
+
+/** `"a \"b\""` → `a "b"`; a value without quotes is returned trimmed. */
+export function unquote(value: string): string {
+  const s = value.trim();
+  if (s.length < 2 || s.charCodeAt(0) !== DQUOTE || s.charCodeAt(s.length - 1) !== DQUOTE) return s;
+  let out = '';
+  for (let i = 1; i < s.length - 1; i++) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length - 1) {
+      out += s[i + 1];
+      i++;
+    } else out += c;
+  }
+  return out;
+}
+
+/** Quote a string for a quoted-string production, escaping `"` and `\`. */
+export function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, (m) => `\\${m}`)}"`;
+}
+
+/** Decode %HH escapes once; malformed escapes are left as they are. NULs survive (escnull). */
+export function unescapeUri(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%' && i + 2 < s.length + 0 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out += c;
+  }
+  return out;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** RFC 3261 token characters: alphanum and `-.!%*_+\`'~`. */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok =
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
+      c === 45 || c === 46 || c === 33 || c === 37 || c === 42 || c === 95 || c === 43 || c === 96 || c === 39 || c === 126;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Collapse linear white space runs to one space and trim (after line unfolding). */
+export function collapseLws(s: string): string {
+  return s.replace(/[ \t]+/g, ' ').trim();
+}
