@@ -59,52 +59,72 @@ export class NameAddr {
 
 /** Parse one name-addr / addr-spec value (already unfolded, not a comma list). */
 export function parseNameAddr(text: string): NameAddr | undefined {
-  const s = text.trim();
-  if (s === '*') return new NameAddr('*', undefined, new Map(), true);
-  if (s.length === 0) return undefined;
-  let i = 0;
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWs(text.charCodeAt(start))) start++;
+  while (end > start && isWs(text.charCodeAt(end - 1))) end--;
+  if (start === end) return undefined;
+  if (end - start === 1 && text.charCodeAt(start) === 42 /* * */) return new NameAddr('*', undefined, new Map(), true);
+  let i = start;
   let display: string | undefined;
-  if (s.charCodeAt(0) === 34 /* " */) {
+  if (text.charCodeAt(start) === 34 /* " */) {
     // quoted-string display name
-    let j = 1;
-    for (; j < s.length; j++) {
-      const c = s.charCodeAt(j);
-      if (c === 92) j++;
-      else if (c === 34) break;
+    let j = start + 1;
+    let escaped = false;
+    for (; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 92) {
+        j++;
+        escaped = true;
+      } else if (c === 34) break;
     }
-    if (j >= s.length) return undefined; // unbalanced quote
-    display = unquote(s.slice(0, j + 1));
+    if (j >= end) return undefined; // unbalanced quote
+    display = escaped ? unquote(text.slice(start, j + 1)) : text.slice(start + 1, j);
     i = j + 1;
-    while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
-    if (s.charCodeAt(i) !== 60 /* < */) return undefined;
+    while (i < end && isWs(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 60 /* < */) return undefined;
   }
-  const lt = s.indexOf('<', i);
-  if (lt >= 0) {
-    if (display === undefined) {
-      const tokens = s.slice(0, lt).trim();
+  const lt = text.indexOf('<', i);
+  if (lt >= 0 && lt < end) {
+    if (display === undefined && lt > start) {
+      const tokens = text.slice(start, lt).trim();
       if (tokens.length > 0) {
         for (const tok of tokens.split(/[ \t]+/)) if (!isToken(tok)) return undefined;
         display = tokens;
       }
     }
-    const gt = s.indexOf('>', lt + 1);
-    if (gt < 0) return undefined;
-    const uri = s.slice(lt + 1, gt).trim(); // tolerate `< sip:x >` (RFC 4475 badaspec)
-    if (uri.length === 0 || uri.includes('<')) return undefined;
-    const params = parseParams(s.slice(gt + 1));
+    const gt = text.indexOf('>', lt + 1);
+    if (gt < 0 || gt >= end) return undefined;
+    let us = lt + 1;
+    let ue = gt;
+    while (us < ue && isWs(text.charCodeAt(us))) us++; // tolerate `< sip:x >` (RFC 4475 badaspec)
+    while (ue > us && isWs(text.charCodeAt(ue - 1))) ue--;
+    if (us === ue) return undefined;
+    const uri = text.slice(us, ue);
+    if (uri.indexOf('<') >= 0) return undefined;
+    let p = gt + 1;
+    while (p < end && isWs(text.charCodeAt(p))) p++;
+    if (p < end && text.charCodeAt(p) !== 59) return undefined;
+    const params = p < end ? parseParams(text.slice(p, end)) : new Map<string, string | null>();
     if (!params) return undefined;
-    const rest = s.slice(gt + 1).trim();
-    if (rest.length > 0 && rest.charCodeAt(0) !== 59) return undefined;
     return new NameAddr(uri, display, params);
   }
   if (display !== undefined) return undefined;
   // addr-spec form: the URI ends at the first ';' and may hold no ',', '?' or ';' of its own.
-  const semi = s.indexOf(';');
-  const uri = (semi < 0 ? s : s.slice(0, semi)).trim();
-  if (uri.length === 0 || /[\s?,"]/.test(uri)) return undefined;
-  const params = parseParams(semi < 0 ? '' : s.slice(semi));
+  const semi = text.indexOf(';', start);
+  let ue = semi < 0 || semi > end ? end : semi;
+  while (ue > start && isWs(text.charCodeAt(ue - 1))) ue--;
+  const uri = text.slice(start, ue);
+  if (uri.length === 0 || ADDR_SPEC_FORBIDDEN.test(uri)) return undefined;
+  const params = semi < 0 || semi > end ? new Map<string, string | null>() : parseParams(text.slice(semi, end));
   if (!params) return undefined;
   return new NameAddr(uri, undefined, params);
+}
+
+const ADDR_SPEC_FORBIDDEN = /[\s?,"]/;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 /** A Via value: `SIP/2.0/UDP host:port;branch=…;rport`. */
@@ -155,18 +175,61 @@ export class Via {
   }
 }
 
-const VIA_RE = /^([^\s/]+)\s*\/\s*([^\s/]+)\s*\/\s*([^\s;]+)\s+([^;]*?)\s*(;.*)?$/s;
-
-/** Parse one Via value (not a comma list). */
+/** Parse one Via value (not a comma list): `SIP / 2.0 / UDP host:port ;params`, LWS allowed around `/`. */
 export function parseVia(text: string): Via | undefined {
-  const m = VIA_RE.exec(text.trim());
-  if (!m) return undefined;
-  const [, name, version, transport, sentBy, paramText] = m as unknown as [string, string, string, string, string, string | undefined];
-  if (name.toUpperCase() !== 'SIP' || !isToken(version) || !isToken(transport)) return undefined;
+  const n = text.length;
+  let i = 0;
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport
+  if (text.startsWith('SIP/2.0/', i)) {
+    // Fast path for the form every phone sends.
+    i += 8;
+    const t0 = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isWs(c) || c === 59) break;
+      i++;
+    }
+    let transport = text.slice(t0, i);
+    if (!isToken(transport)) return undefined;
+    if (transport !== 'UDP' && transport !== 'TCP') transport = transport.toUpperCase();
+    if (i >= n || !isWs(text.charCodeAt(i))) return undefined;
+    while (i < n && isWs(text.charCodeAt(i))) i++;
+    return viaRest(text, i, transport, 'SIP/2.0');
+  }
+  const parts: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const s0 = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 47 /* / */ || isWs(c) || (k === 2 && c === 59)) break;
+      i++;
+    }
+    if (i === s0) return undefined;
+    parts.push(text.slice(s0, i));
+    while (i < n && isWs(text.charCodeAt(i))) i++;
+    if (k < 2) {
+      if (text.charCodeAt(i) !== 47) return undefined;
+      i++;
+      while (i < n && isWs(text.charCodeAt(i))) i++;
+    }
+  }
+  const [name, version, transport] = parts as [string, string, string];
+  if (name.length !== 3 || name.toUpperCase() !== 'SIP' || !isToken(version) || !isToken(transport)) return undefined;
+  return viaRest(text, i, transport.toUpperCase(), `SIP/${version}`);
+}
+
+/** sent-by and parameters of a Via, from `i`. */
+function viaRest(text: string, i: number, transport: string, protocol: string): Via | undefined {
+  const n = text.length;
+  // sent-by, up to the parameters
+  const semi = text.indexOf(';', i);
+  let e = semi < 0 ? n : semi;
+  while (e > i && isWs(text.charCodeAt(e - 1))) e--;
+  if (e === i) return undefined;
+  const sb = text.slice(i, e);
   let host: string;
   let port: number | undefined;
-  let sb = sentBy.trim();
-  if (sb.length === 0) return undefined;
   if (sb.charCodeAt(0) === 91) {
     const close = sb.indexOf(']');
     if (close < 0) return undefined;
@@ -187,9 +250,9 @@ export function parseVia(text: string): Via | undefined {
     } else host = sb;
     if (!isHostname(host)) return undefined;
   }
-  const params = parseParams(paramText ?? '');
+  const params = semi < 0 ? new Map<string, string | null>() : parseParams(text, semi);
   if (!params) return undefined;
-  return new Via(transport.toUpperCase(), host, port, params, `${name.toUpperCase()}/${version}`);
+  return new Via(transport, host, port, params, protocol);
 }
 
 export interface CSeq {
@@ -199,11 +262,25 @@ export interface CSeq {
 
 /** `CSeq: 0009 INVITE` → { seq: 9, method: 'INVITE' }; numbers must stay below 2^31. */
 export function parseCSeq(text: string): CSeq | undefined {
-  const m = /^(\d{1,10})\s+(\S+)$/.exec(text.trim());
-  if (!m) return undefined;
-  const seq = Number(m[1]);
-  if (seq > 0x7fffffff || !isToken(m[2]!)) return undefined;
-  return { seq, method: m[2]! };
+  const n = text.length;
+  let i = 0;
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  let seq = 0;
+  const d0 = i;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    seq = seq * 10 + (c - 48);
+    i++;
+  }
+  if (i === d0 || i - d0 > 10 || seq > 0x7fffffff) return undefined;
+  if (i >= n || !isWs(text.charCodeAt(i))) return undefined;
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  let e = n;
+  while (e > i && isWs(text.charCodeAt(e - 1))) e--;
+  const method = text.slice(i, e);
+  if (!isToken(method)) return undefined;
+  return { seq, method };
 }
 
 /** A non-negative decimal integer with an upper bound; undefined otherwise. */

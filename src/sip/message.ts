@@ -30,6 +30,17 @@ export interface MessageSource {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Header name as callers write it → canonical key (cached: callers use a handful of names). */
+const KEY_CACHE = new Map<string, string>();
+function keyOf(name: string): string {
+  let key = KEY_CACHE.get(name);
+  if (key === undefined) {
+    key = canonicalHeaderName(name);
+    if (KEY_CACHE.size < 1024) KEY_CACHE.set(name, key);
+  }
+  return key;
+}
+
 abstract class SipMessageBase {
   headers: SipHeader[];
   body: Buffer;
@@ -37,7 +48,13 @@ abstract class SipMessageBase {
   raw: Buffer | undefined;
   /** Set by the transport on received messages. */
   source: MessageSource | undefined;
-  #cache: Map<string, unknown> | undefined;
+  // Typed values parsed on first access (null = not parsed yet).
+  #cseq: CSeq | undefined | null = null;
+  #from: NameAddr | undefined | null = null;
+  #to: NameAddr | undefined | null = null;
+  #vias: Array<Via | undefined> | null = null;
+  #contacts: Array<NameAddr | undefined> | null = null;
+  #routes: Map<string, Array<NameAddr | undefined>> | null = null;
 
   constructor(headers: SipHeader[] = [], body: Buffer = EMPTY) {
     this.headers = headers;
@@ -50,7 +67,7 @@ abstract class SipMessageBase {
 
   /** First raw value of a header (any spelling or compact form of the name). */
   get(name: string): string | undefined {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const hs = this.headers;
     for (let i = 0; i < hs.length; i++) if (hs[i]!.name === key) return hs[i]!.value;
     return undefined;
@@ -62,7 +79,7 @@ abstract class SipMessageBase {
 
   /** Every value of a header: lines in order, list headers split on commas outside quotes/<>. */
   getAll(name: string): string[] {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const out: string[] = [];
     const multi = MULTI_VALUE_HEADERS.has(key);
     for (const h of this.headers) {
@@ -78,7 +95,7 @@ abstract class SipMessageBase {
 
   /** Number of header lines with this name. */
   countHeader(name: string): number {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     let n = 0;
     for (const h of this.headers) if (h.name === key) n++;
     return n;
@@ -86,7 +103,7 @@ abstract class SipMessageBase {
 
   /** Replace every line of this header with one line holding `value`. */
   setHeader(name: string, value: string): this {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const i = this.headers.findIndex((h) => h.name === key);
     if (i < 0) {
       this.headers.push({ name: key, written: prettyHeaderName(key), value });
@@ -94,20 +111,20 @@ abstract class SipMessageBase {
       this.headers[i]!.value = value;
       this.headers = this.headers.filter((h, j) => j <= i || h.name !== key);
     }
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     return this;
   }
 
   /** Append a header line (or put it before the first line of the same name with `first`). */
   addHeader(name: string, value: string, first = false): this {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const header = { name: key, written: prettyHeaderName(key), value };
     if (first) {
       const i = this.headers.findIndex((h) => h.name === key);
       if (i >= 0) this.headers.splice(i, 0, header);
       else this.headers.push(header);
     } else this.headers.push(header);
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     return this;
   }
 
@@ -116,34 +133,34 @@ abstract class SipMessageBase {
    * a line with later values (`v1, v2`); other lines stay as they are.
    */
   replaceFirstValue(name: string, value: string): this {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const i = this.headers.findIndex((h) => h.name === key);
     if (i < 0) return this.addHeader(name, value);
     const h = this.headers[i]!;
     const parts = splitOutside(h.value, 44);
     const rest = parts && parts.length > 1 ? parts.slice(1).join(', ') : undefined;
     this.headers[i] = { name: h.name, written: h.written, value: rest === undefined ? value : `${value}, ${rest}` };
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     return this;
   }
 
   /** Remove the first value of a list header (dropping the line when it was the only one). */
   removeFirstValue(name: string): this {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     const i = this.headers.findIndex((h) => h.name === key);
     if (i < 0) return this;
     const h = this.headers[i]!;
     const parts = splitOutside(h.value, 44);
     if (parts && parts.length > 1) this.headers[i] = { name: h.name, written: h.written, value: parts.slice(1).join(', ') };
     else this.headers.splice(i, 1);
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     return this;
   }
 
   removeHeader(name: string): this {
-    const key = canonicalHeaderName(name);
+    const key = keyOf(name);
     this.headers = this.headers.filter((h) => h.name !== key);
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     return this;
   }
 
@@ -158,12 +175,30 @@ abstract class SipMessageBase {
 
   // ---- typed values (parsed once, cached) -------------------------------------------
 
-  #cached<T>(key: string, parse: () => T): T {
-    if (!this.#cache) this.#cache = new Map();
-    if (this.#cache.has(key)) return this.#cache.get(key) as T;
-    const v = parse();
-    this.#cache.set(key, v);
-    return v;
+  #invalidate(key: string): void {
+    switch (key) {
+      case 'cseq': this.#cseq = null; break;
+      case 'from': this.#from = null; break;
+      case 'to': this.#to = null; break;
+      case 'via': this.#vias = null; break;
+      case 'contact': this.#contacts = null; break;
+      default: this.#routes?.delete(key);
+    }
+  }
+
+  /** Every value of a list header, parsed; a value without a comma skips the splitter. */
+  #parsedList<T>(key: string, parse: (v: string) => T | undefined): Array<T | undefined> {
+    const out: Array<T | undefined> = [];
+    for (const h of this.headers) {
+      if (h.name !== key) continue;
+      if (h.value.indexOf(',') < 0) out.push(parse(h.value));
+      else {
+        const parts = splitOutside(h.value, 44);
+        if (parts) for (const p of parts) out.push(parse(p));
+        else out.push(undefined);
+      }
+    }
+    return out;
   }
 
   get callId(): string {
@@ -172,24 +207,27 @@ abstract class SipMessageBase {
 
   /** CSeq; undefined when missing or malformed (the validator rejects such requests). */
   get cseq(): CSeq | undefined {
-    return this.#cached('cseq', () => {
+    if (this.#cseq === null) {
       const v = this.get('cseq');
-      return v === undefined ? undefined : parseCSeq(v);
-    });
+      this.#cseq = v === undefined ? undefined : parseCSeq(v);
+    }
+    return this.#cseq;
   }
 
   get from(): NameAddr | undefined {
-    return this.#cached('from', () => {
+    if (this.#from === null) {
       const v = this.get('from');
-      return v === undefined ? undefined : parseNameAddr(v);
-    });
+      this.#from = v === undefined ? undefined : parseNameAddr(v);
+    }
+    return this.#from;
   }
 
   get to(): NameAddr | undefined {
-    return this.#cached('to', () => {
+    if (this.#to === null) {
       const v = this.get('to');
-      return v === undefined ? undefined : parseNameAddr(v);
-    });
+      this.#to = v === undefined ? undefined : parseNameAddr(v);
+    }
+    return this.#to;
   }
 
   get fromTag(): string | undefined {
@@ -202,7 +240,8 @@ abstract class SipMessageBase {
 
   /** Every Via value in order; an unparsable value is returned as undefined in place. */
   get vias(): Array<Via | undefined> {
-    return this.#cached('via', () => this.getAll('via').map((v) => parseVia(v)));
+    if (this.#vias === null) this.#vias = this.#parsedList('via', parseVia);
+    return this.#vias;
   }
 
   get topVia(): Via | undefined {
@@ -211,7 +250,8 @@ abstract class SipMessageBase {
 
   /** Contact values; unparsable values are undefined in place. */
   get contacts(): Array<NameAddr | undefined> {
-    return this.#cached('contact', () => this.getAll('contact').map((v) => parseNameAddr(v)));
+    if (this.#contacts === null) this.#contacts = this.#parsedList('contact', parseNameAddr);
+    return this.#contacts;
   }
 
   get contact(): NameAddr | undefined {
@@ -220,7 +260,13 @@ abstract class SipMessageBase {
 
   /** Route or Record-Route values as name-addrs. */
   nameAddrs(name: 'route' | 'record-route' | 'path' | 'service-route'): Array<NameAddr | undefined> {
-    return this.#cached(name, () => this.getAll(name).map((v) => parseNameAddr(v)));
+    if (this.#routes === null) this.#routes = new Map();
+    let list = this.#routes.get(name);
+    if (!list) {
+      list = this.#parsedList(name, parseNameAddr);
+      this.#routes.set(name, list);
+    }
+    return list;
   }
 
   get maxForwards(): number | undefined {

@@ -26,12 +26,16 @@ export const DEFAULT_MAX_HEADERS = 256;
 
 /** Where the header block ends: the index of the empty line and where the body starts. */
 export function findHeaderEnd(buf: Buffer, from = 0): { headerEnd: number; bodyStart: number } | undefined {
-  const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
-  const lf = buf.indexOf('\n\n', from, 'latin1');
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { headerEnd: crlf, bodyStart: crlf + 4 };
+  // CRLF is what everyone sends; bare-LF messages are looked for only when there is none.
+  const crlf = buf.indexOf(CRLFCRLF, from);
+  if (crlf >= 0) return { headerEnd: crlf, bodyStart: crlf + 4 };
+  const lf = buf.indexOf(LFLF, from);
   if (lf >= 0) return { headerEnd: lf, bodyStart: lf + 2 };
   return undefined;
 }
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
 
 /** Parse the whole of `data` as one message. `datagram` selects the UDP body rules. */
 export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = true): SipMessage {
@@ -115,29 +119,83 @@ function parseStartLine(line: string): SipMessage {
   return new SipRequest(method, uri);
 }
 
+/**
+ * Header names as phones commonly write them, found by length and a startsWith check so the
+ * common case allocates no name string at all. Anything else goes through the bounded cache.
+ */
+const COMMON_NAMES = [
+  'Via', 'v', 'From', 'f', 'To', 't', 'Call-ID', 'Call-Id', 'i', 'CSeq', 'Cseq', 'Contact', 'm', 'Max-Forwards',
+  'Content-Type', 'c', 'Content-Length', 'l', 'User-Agent', 'Allow', 'Supported', 'k', 'Require', 'Allow-Events', 'u',
+  'Expires', 'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Record-Route', 'Route',
+  'Server', 'Accept', 'Privacy', 'P-Preferred-Identity', 'P-Asserted-Identity', 'Remote-Party-ID', 'Session-Expires', 'x',
+  'Min-SE', 'Event', 'o', 'Subscription-State', 'Refer-To', 'r', 'Referred-By', 'b', 'Replaces', 'Date', 'Subject', 's',
+  'Reason', 'Accept-Language', 'Accept-Encoding', 'Content-Disposition', 'Timestamp', 'Organization', 'Path', 'RSeq', 'RAck',
+  'via', 'from', 'to', 'call-id', 'cseq', 'contact', 'max-forwards', 'content-type', 'content-length', 'user-agent', 'allow',
+  'supported', 'expires', 'authorization', 'route', 'record-route',
+];
+const BY_LENGTH: Array<Array<[written: string, key: string]>> = [];
+for (const w of COMMON_NAMES) (BY_LENGTH[w.length] ??= []).push([w, canonicalHeaderName(w)]);
+
+/** Written header name → canonical key, for other names already seen valid (bounded). */
+const NAME_CACHE = new Map<string, string>();
+const NAME_CACHE_MAX = 2048;
+
+function canonicalName(written: string, msg: SipMessage): string {
+  const cached = NAME_CACHE.get(written);
+  if (cached !== undefined) return cached;
+  if (!isToken(written)) throw new SipParseError(400, 'Malformed Header Name', msg);
+  const key = canonicalHeaderName(written);
+  if (NAME_CACHE.size < NAME_CACHE_MAX) NAME_CACHE.set(written, key);
+  return key;
+}
+
 function parseHeaderLines(text: string, pos: number, maxHeaders: number, msg: SipMessage): SipHeader[] {
   const headers: SipHeader[] = [];
   let last: SipHeader | undefined;
-  while (pos < text.length) {
+  const len = text.length;
+  while (pos < len) {
     let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const line = stripCr(text.slice(pos, nl));
+    if (nl < 0) nl = len;
+    let end = nl;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    const start = pos;
     pos = nl + 1;
-    if (line.length === 0) continue;
-    const c0 = line.charCodeAt(0);
+    if (end === start) continue;
+    const c0 = text.charCodeAt(start);
     if (c0 === 32 || c0 === 9) {
       // Folded continuation (LWS = [*WSP CRLF] 1*WSP): joins the previous value with one space.
       if (!last) throw new SipParseError(400, 'Continuation Without Header', msg);
-      const more = line.trim();
+      const more = text.slice(start, end).trim();
       last.value = last.value.length === 0 ? more : more.length === 0 ? last.value : `${last.value} ${more}`;
       continue;
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new SipParseError(400, 'Malformed Header Line', msg);
-    const written = line.slice(0, colon).trimEnd();
-    if (!isToken(written)) throw new SipParseError(400, 'Malformed Header Name', msg);
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end) throw new SipParseError(400, 'Malformed Header Line', msg);
+    let nameEnd = colon;
+    while (nameEnd > start && (text.charCodeAt(nameEnd - 1) === 32 || text.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
     if (headers.length >= maxHeaders) throw new SipParseError(400, 'Too Many Headers', msg);
-    last = { name: canonicalHeaderName(written), written, value: line.slice(colon + 1).trim() };
+    let written: string | undefined;
+    let name: string | undefined;
+    const candidates = BY_LENGTH[nameEnd - start];
+    if (candidates) {
+      for (let k = 0; k < candidates.length; k++) {
+        const cand = candidates[k]!;
+        if (text.startsWith(cand[0], start)) {
+          written = cand[0];
+          name = cand[1];
+          break;
+        }
+      }
+    }
+    if (written === undefined) {
+      written = text.slice(start, nameEnd);
+      name = canonicalName(written, msg);
+    }
+    let vs = colon + 1;
+    while (vs < end && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    let ve = end;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+    last = { name: name!, written, value: text.slice(vs, ve) };
     headers.push(last);
   }
   return headers;
@@ -153,24 +211,26 @@ export function validateRequest(req: SipRequest): void {
   const bad = (reason: string): never => {
     throw new SipParseError(400, reason, req);
   };
-  if (req.requestUri === undefined) bad('Bad Request-URI');
   const ruri = req.requestUri;
+  if (ruri === undefined) bad('Bad Request-URI');
   if (ruri instanceof SipUri && ruri.headers.length > 0) bad('Request-URI Must Not Carry Headers');
   checkSingles(req);
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq'] as const) {
-    if (!req.has(name)) bad(`Missing ${HEADER_LABEL[name]} Header`);
-  }
   const vias = req.vias;
-  if (vias.length === 0 || vias.some((v) => v === undefined)) bad('Malformed Via Header');
+  if (vias.length === 0) bad('Missing Via Header');
+  for (let i = 0; i < vias.length; i++) if (vias[i] === undefined) bad('Malformed Via Header');
   if (vias[0]!.branch === 'z9hG4bK') bad('Via Branch Has Only The Magic Cookie');
-  if (!req.from) bad('Malformed From Header');
-  if (!req.to) bad('Malformed To Header');
-  if (req.callId.trim().length === 0) bad('Empty Call-ID');
+  if (!req.from) bad(req.has('from') ? 'Malformed From Header' : 'Missing From Header');
+  if (!req.to) bad(req.has('to') ? 'Malformed To Header' : 'Missing To Header');
+  const callId = req.get('call-id');
+  if (callId === undefined) bad('Missing Call-ID Header');
+  if (callId!.length === 0) bad('Empty Call-ID');
   const cseq = req.cseq;
-  if (!cseq) bad('Malformed CSeq Header');
+  if (!cseq) bad(req.has('cseq') ? 'Malformed CSeq Header' : 'Missing CSeq Header');
   if (cseq!.method !== req.method) bad('CSeq Method Does Not Match');
-  if (req.has('max-forwards') && req.maxForwards === undefined) bad('Malformed Max-Forwards Header');
-  if (req.contacts.some((c) => c === undefined)) bad('Malformed Contact Header');
+  const mf = req.get('max-forwards');
+  if (mf !== undefined && req.maxForwards === undefined) bad('Malformed Max-Forwards Header');
+  const contacts = req.contacts;
+  for (let i = 0; i < contacts.length; i++) if (contacts[i] === undefined) bad('Malformed Contact Header');
 }
 
 /** A response worth matching to a transaction: a parsable top Via and CSeq. Else throws. */
@@ -187,11 +247,27 @@ const HEADER_LABEL: Record<string, string> = {
 };
 
 function checkSingles(msg: SipMessage): void {
-  const seen = new Map<string, string>();
-  for (const h of msg.headers) {
-    if (!SINGLE_VALUE_HEADERS.has(h.name)) continue;
-    const prev = seen.get(h.name);
-    if (prev === undefined) seen.set(h.name, h.value);
+  // Fast path: count lines of single-value headers; compare values only when one repeats.
+  const hs = msg.headers;
+  let seen = 0;
+  let repeated = false;
+  for (let i = 0; i < hs.length; i++) {
+    const bit = SINGLE_BITS[hs[i]!.name];
+    if (bit === undefined) continue;
+    if (seen & bit) repeated = true;
+    seen |= bit;
+  }
+  if (!repeated) return;
+  const values = new Map<string, string>();
+  for (const h of hs) {
+    if (SINGLE_BITS[h.name] === undefined) continue;
+    const prev = values.get(h.name);
+    if (prev === undefined) values.set(h.name, h.value);
     else if (prev !== h.value) throw new SipParseError(400, `Duplicate ${HEADER_LABEL[h.name] ?? h.name} Header`, msg);
   }
 }
+
+const SINGLE_BITS: Record<string, number | undefined> = Object.create(null);
+[...SINGLE_VALUE_HEADERS].forEach((name, i) => {
+  SINGLE_BITS[name] = 1 << i;
+});

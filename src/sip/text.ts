@@ -58,25 +58,67 @@ export type Params = Map<string, string | null>;
  * trimmed and kept as written (quotes included). Returns undefined for an empty element
  * (`;;`) or an empty name, which the grammar forbids.
  */
-export function parseParams(text: string): Params | undefined {
+export function parseParams(text: string, from = 0): Params | undefined {
+  // One pass over the characters: no intermediate arrays, names lower-cased only when they
+  // hold upper case, values sliced once.
   const params: Params = new Map();
-  let s = text.trim();
-  if (s.length === 0) return params;
-  if (s.charCodeAt(0) === 59 /* ; */) s = s.slice(1);
-  const parts = splitOutside(s, 59);
-  if (!parts) return undefined;
-  for (const part of parts) {
-    if (part.length === 0) return undefined;
-    const eq = part.indexOf('=');
-    if (eq < 0) {
-      params.set(part.toLowerCase(), null);
-    } else {
-      const name = part.slice(0, eq).trim().toLowerCase();
-      if (name.length === 0) return undefined;
-      params.set(name, part.slice(eq + 1).trim());
+  const n = text.length;
+  let i = skipWs(text, from, n);
+  if (i >= n) return params;
+  if (text.charCodeAt(i) !== 59 /* ; */) {
+    // A list that does not start with ';' is accepted from a caller that stripped it.
+    i--;
+  }
+  while (i < n) {
+    // at a ';' (or just before the first name)
+    i = skipWs(text, i + 1, n);
+    const nameStart = i;
+    let upper = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 61 /* = */ || c === 59 || c === 32 || c === 9) break;
+      if (c >= 65 && c <= 90) upper = true;
+      i++;
     }
+    if (i === nameStart) return undefined; // empty element (`;;`) or empty name
+    let name = text.slice(nameStart, i);
+    if (upper) name = name.toLowerCase();
+    i = skipWs(text, i, n);
+    if (i >= n || text.charCodeAt(i) === 59) {
+      params.set(name, null);
+      continue;
+    }
+    if (text.charCodeAt(i) !== 61) return undefined; // `a b` without '='
+    i = skipWs(text, i + 1, n);
+    const valueStart = i;
+    let inQuote = false;
+    let angle = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (inQuote) {
+        if (c === BACKSLASH) i++;
+        else if (c === DQUOTE) inQuote = false;
+      } else if (c === DQUOTE) inQuote = true;
+      else if (c === LT) angle++;
+      else if (c === GT) angle--;
+      else if (c === 59 && angle <= 0) break;
+      i++;
+    }
+    if (inQuote) return undefined;
+    let valueEnd = i;
+    while (valueEnd > valueStart && isWs(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    params.set(name, text.slice(valueStart, valueEnd));
   }
   return params;
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+function skipWs(text: string, i: number, n: number): number {
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Write parameters back as `;a=1;b`. */
