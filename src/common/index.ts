@@ -2,4 +2,7 @@
 // may import. It imports nothing from src/.
 export * from './errors.js';
 export * from './logger.js';
+export * from './log-levels.js';
+export * from './log-tap.js';
+export * from './idle-cpu.js';
 export * from './events.js';
