@@ -11,12 +11,15 @@ export class SipParseError extends SoftswitchError {
   readonly reason: string;
   /** The message as far as it was parsed, when the start line and headers could be read. */
   readonly partial: SipMessage | undefined;
+  /** The error breaks stream framing (Content-Length): a stream connection must close. */
+  readonly framing: boolean;
 
-  constructor(status: number, reason: string, partial?: SipMessage) {
+  constructor(status: number, reason: string, partial?: SipMessage, framing = false) {
     super('ERR_SIP_PARSE', `${status} ${reason}`);
     this.status = status;
     this.reason = reason;
     this.partial = partial;
+    this.framing = framing;
   }
 }
 

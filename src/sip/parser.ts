@@ -58,19 +58,23 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   const msg = parseStartLine(firstLine);
   const headers = parseHeaderLines(text, lineEnd < 0 ? text.length : lineEnd + 1, limits.maxHeaders ?? DEFAULT_MAX_HEADERS, msg);
   msg.headers = headers;
+  if (msg.kind === 'request') {
+    const late = deferred.get(msg);
+    if (late) throw new SipParseError(late[0], late[1], msg);
+  }
 
   // Body by Content-Length.
   const clCount = countCl(headers);
   const clText = clCount > 0 ? msg.get('content-length') : undefined;
   let bodyEnd = data.length;
-  if (clCount > 1 && !allCl(headers, clText!)) throw new SipParseError(400, 'Conflicting Content-Length Headers', msg);
+  if (clCount > 1 && !allCl(headers, clText!)) throw new SipParseError(400, 'Conflicting Content-Length Headers', msg, true);
   if (clText !== undefined) {
     const t = clText.trim();
-    if (!/^\d{1,10}$/.test(t)) throw new SipParseError(400, 'Bad Content-Length', msg);
+    if (!/^\d{1,10}$/.test(t)) throw new SipParseError(400, 'Bad Content-Length', msg, true);
     const cl = Number(t);
-    if (cl > maxBytes) throw new SipParseError(413, 'Message Too Large', msg);
+    if (cl > maxBytes) throw new SipParseError(413, 'Message Too Large', msg, true);
     if (bodyStart + cl > data.length) {
-      throw new SipParseError(400, datagram ? 'Content-Length Exceeds Datagram' : 'Truncated Body', msg);
+      throw new SipParseError(400, datagram ? 'Content-Length Exceeds Datagram' : 'Truncated Body', msg, true);
     }
     bodyEnd = bodyStart + cl;
   } else if (!datagram) {
@@ -80,6 +84,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   msg.raw = data.subarray(0, bodyEnd);
   return msg;
 }
+
+/** Requests whose start line was refused, the refusal waiting until the headers are read. */
+const deferred = new WeakMap<SipRequest, [number, string]>();
 
 function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
@@ -108,6 +115,14 @@ function parseStartLine(line: string): SipMessage {
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || sp2 === sp1 + 1) {
+    // Extra or missing spaces (RFC 4475 lwsstart, lwsruri, trws): refuse it, but read the
+    // headers first so the 400 can be addressed, when the line still looks like a request.
+    const method = sp1 > 0 ? line.slice(0, sp1) : '';
+    if (isToken(method) && /\sSIP\/\d+\.\d+\s*$/i.test(line)) {
+      const req = new SipRequest(method, line.slice(sp1 + 1).trim());
+      deferred.set(req, [400, 'Bad Request Line']);
+      return req;
+    }
     throw new SipParseError(400, 'Bad Request Line');
   }
   const method = line.slice(0, sp1);
@@ -115,8 +130,10 @@ function parseStartLine(line: string): SipMessage {
   const version = line.slice(sp2 + 1);
   if (!isToken(method)) throw new SipParseError(400, 'Bad Method');
   if (!/^SIP\/\d+\.\d+$/i.test(version)) throw new SipParseError(400, 'Bad Request Line');
-  if (version.toUpperCase() !== 'SIP/2.0') throw new SipParseError(505, 'Version Not Supported', new SipRequest(method, uri));
-  return new SipRequest(method, uri);
+  const req = new SipRequest(method, uri);
+  // Checked after the headers are read, so the 505 can be addressed (RFC 4475 badvers).
+  if (version.toUpperCase() !== 'SIP/2.0') deferred.set(req, [505, 'Version Not Supported']);
+  return req;
 }
 
 /**

@@ -357,8 +357,11 @@ export class SipStack implements TransportReceiver {
       else validateResponse(msg);
     } catch (err) {
       this.counters.parseErrors++;
-      if (err instanceof SipParseError) this.#rejectUnparsable(err, source);
-      else this.#log.error({ err }, 'unexpected parser failure');
+      if (err instanceof SipParseError) {
+        this.#rejectUnparsable(err, source);
+        // Framing is lost on a stream whose Content-Length cannot be trusted (RFC 4475 mcl01).
+        if (!datagram && err.framing && source.connectionId) this.#tcp?.endConnection(source.connectionId);
+      } else this.#log.error({ err }, 'unexpected parser failure');
       return;
     }
     if (msg.kind === 'request') this.#onRequest(msg);

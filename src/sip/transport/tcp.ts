@@ -108,6 +108,14 @@ export class TcpTransport implements Transport {
     return this.#byId.has(id);
   }
 
+  /** Close a connection once what was written to it has gone out (framing lost). */
+  endConnection(id: string): void {
+    const conn = this.#byId.get(id);
+    if (!conn) return;
+    conn.socket.end();
+    setTimeout(() => this.#drop(conn, 'ended'), 1000).unref();
+  }
+
   #accept(socket: net.Socket): void {
     if (this.#closed || this.#byId.size >= this.#opts.maxConnections) {
       socket.destroy();
