@@ -15,3 +15,4 @@ export { reloadxmlCommand, type ReloadResult } from './commands/reloadxml.js';
 export { evalCommand, expandGlobals } from './commands/eval.js';
 export { strftimeCommand, strftime } from './commands/strftime.js';
 export { helpCommand } from './commands/help.js';
+export { SiptraceControl, sofiaCommand, type SofiaApiDeps } from './commands/sofia.js';

@@ -4,7 +4,7 @@
 // stack through `stack.route(...)`; this class only owns its life cycle and its faces
 // (URL, bind URL, siptrace flag, counters) for `sofia status`.
 
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../common/index.js';
 import type { SipProfileConf } from '../config/index.js';
 import { SipStack, SipTrace } from '../sip/index.js';
 

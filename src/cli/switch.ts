@@ -9,9 +9,9 @@ import { ConfigError, EventBus, LogTap, createRootLogger, fsLogLevelControl, typ
 import { AclEvaluator, ConfigStore, type ConfigTree } from '../config/index.js';
 import { SofiaProfile } from '../b2bua/index.js';
 import {
-  ApiRegistry, MapGlobalVariables, createStaticStatusProvider, productInfo, registerGenericCommands, startHeartbeat,
+  ApiRegistry, MapGlobalVariables, SiptraceControl, createStaticStatusProvider, productInfo, registerGenericCommands, sofiaCommand, startHeartbeat,
 } from '../api/index.js';
-import { SiptraceControl, sofiaCommand } from '../api/commands/sofia.js';
+
 import { EslServer, isLoopbackAddress } from '../esl/index.js';
 
 export interface SwitchOptions {

@@ -4,7 +4,7 @@
 // The `*.auto` lists (loopback.auto, localnet.auto, nat.auto, …) are built into the ACL module
 // and computed from the host's interfaces at run time; they are not defined in this file.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { parseCidrList, isIpAddress } from './values.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 import { attr, childrenNamed, firstChild, formatPos, requireAttr } from './xml-util.js';

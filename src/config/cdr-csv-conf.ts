@@ -2,7 +2,7 @@
 // base directory, file rotation, and the named `${var}` line templates. The built-in `default`
 // template (the first 13 fields of vanilla's `example`) exists unless the conf defines one.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import type { NameValueSet } from './name-value-set.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 import { childrenNamed, firstChild, readParamsOf, requireAttr } from './xml-util.js';

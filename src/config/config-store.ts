@@ -5,8 +5,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConfigError } from '../common/errors.js';
-import { silentLogger, type Logger } from '../common/logger.js';
+import { ConfigError } from '../common/index.js';
+import { silentLogger, type Logger } from '../common/index.js';
 import type { ConfigTree } from './config-tree.js';
 import { loadConfigTree, type ConfigLoadOptions } from './loader.js';
 

@@ -6,7 +6,7 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { readAclConf, type AclConf } from './acl-conf.js';
 import { readCdrCsvConf, type CdrCsvConf } from './cdr-csv-conf.js';
 import { readDirectory, type Directory } from './directory.js';

@@ -3,7 +3,7 @@
 // domain → group → user, most specific winning (FreeSWITCH's "locate_user_merged").
 // `type="pointer"` entries only list group membership: they are never returned as users.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { readGateway, type GatewayConf } from './gateway-conf.js';
 import { NameValueSet } from './name-value-set.js';
 import { parseCidrList } from './values.js';

@@ -2,7 +2,7 @@
 // listens, its password, and the ACL that guards it. FreeSWITCH's built-in defaults apply to
 // absent params (127.0.0.1:8021, ClueCon, and only local clients when no ACL is given).
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import type { NameValueSet } from './name-value-set.js';
 import { isIpAddress } from './values.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';

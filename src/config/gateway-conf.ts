@@ -3,7 +3,7 @@
 // from the name, proxy from the realm, from-user from the username, clamps on the timers), so
 // the gateway state machine reads values, not rules.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { NameValueSet } from './name-value-set.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 import { readParamsOf, readNameValues, requireAttr, firstChild } from './xml-util.js';

@@ -3,8 +3,8 @@
 // original file:line:col where one is known; nothing is half-loaded.
 
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../common/errors.js';
-import { silentLogger, type Logger } from '../common/logger.js';
+import { ConfigError } from '../common/index.js';
+import { silentLogger, type Logger } from '../common/index.js';
 import { ConfigTree } from './config-tree.js';
 import { builtInGlobals, GlobalVars } from './globals.js';
 import { preprocess } from './preprocessor.js';

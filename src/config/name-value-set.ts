@@ -3,7 +3,7 @@
 // the same name overrides an earlier one, and every entry keeps its position so a reader that
 // rejects a value can say where it was written. Read-only once built.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import type { SourcePosition } from './xml-element.js';
 import { parseBool, parseInteger } from './values.js';
 

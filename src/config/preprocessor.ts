@@ -19,8 +19,8 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigError } from '../common/errors.js';
-import { silentLogger, type Logger } from '../common/logger.js';
+import { ConfigError } from '../common/index.js';
+import { silentLogger, type Logger } from '../common/index.js';
 import { expandGlob, hasGlobChars } from './glob.js';
 import type { GlobalVars } from './globals.js';
 import { LineMap, identityLine, originalColumn, sliceMapped, type LineSegment, type MappedLine } from './line-map.js';

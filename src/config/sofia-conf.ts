@@ -4,7 +4,7 @@
 // reloadxml, not the next call) and read through getters that apply FreeSWITCH's defaults;
 // unknown params are kept as written for whoever needs them.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { checkedBool, checkedInt, type NameValueSet } from './name-value-set.js';
 import { readGateway, type GatewayConf } from './gateway-conf.js';
 import { isIpAddress, parseBool } from './values.js';

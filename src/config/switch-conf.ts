@@ -2,7 +2,7 @@
 // `<settings>`): the core's RTP port range, session limits, log level and heartbeat. Absent
 // params take FreeSWITCH's defaults; malformed ones are ConfigErrors at their position.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import type { NameValueSet } from './name-value-set.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 import { readParamsOf } from './xml-util.js';

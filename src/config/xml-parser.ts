@@ -4,7 +4,7 @@
 // Namespaces are not processed (FreeSWITCH config has none); DTD entities are not expanded.
 
 import { SaxesParser } from 'saxes';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import type { LineMap } from './line-map.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 import { formatPos } from './xml-util.js';

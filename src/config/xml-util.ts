@@ -2,7 +2,7 @@
 // attribute, read a `<params>`/`<variables>` container into a NameValueSet. Every rejection is a
 // ConfigError at the offending element's position with a message naming what is missing.
 
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 import { NameValueSet, type NameValueEntry } from './name-value-set.js';
 import type { SourcePosition, XmlElement } from './xml-element.js';
 

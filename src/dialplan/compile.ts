@@ -5,7 +5,7 @@
 // values, field plus time attributes, shadowed contexts) is accepted as FS does, with a warning.
 
 import { ConfigError } from '../common/index.js';
-import type { SourcePosition, XmlElement } from '../config/xml-element.js';
+import type { SourcePosition, XmlElement } from '../config/index.js';
 import { atoi, switchTrue } from './app-args.js';
 import { expandVariables } from './expand.js';
 import { compilePattern, PatternError } from './pcre.js';

@@ -7,7 +7,7 @@
 // separator. Separators inside `{}`, `[]`, quotes and `${…}` never split. This module parses
 // only: it looks nothing up and expands nothing (a `${…}` leg stays an expression).
 
-import { parseCause, type HangupCause } from '../b2bua/causes.js';
+import { parseCause, type HangupCause } from '../b2bua/index.js';
 import { SoftswitchError } from '../common/index.js';
 import { cleanupSeparated, splitOutsideNesting } from './app-args.js';
 

@@ -1,7 +1,7 @@
 // Errors of the SIP layer. A parse error carries the status to answer with, so a transport can
 // reply (400/413/416/505…) without guessing, and the partly parsed message when there is one.
 
-import { SoftswitchError } from '../common/errors.js';
+import { SoftswitchError } from '../common/index.js';
 import type { SipMessage } from './message.js';
 
 export class SipParseError extends SoftswitchError {

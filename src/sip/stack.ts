@@ -10,7 +10,7 @@
 // source address (never an address taken from the message, except the Via port).
 
 import { isIP } from 'node:net';
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../common/index.js';
 import { SipParseError } from './errors.js';
 import { SipRequest, SipResponse, type MessageSource, type SipMessage } from './message.js';
 import { parseMessage, validateRequest, validateResponse, type ParseLimits } from './parser.js';

@@ -3,7 +3,7 @@
 // "timeout") re-armed on state changes, the bytes of the last message sent (retransmissions
 // re-send them without serialising again), and the environment the layer provides.
 
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../common/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
 import type { TransportProtocol, SendTarget } from '../transport/transport.js';
 

@@ -6,7 +6,7 @@
 // bytes (slow readers): one bad peer never holds memory or affects another.
 
 import net from 'node:net';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../common/index.js';
 import type { MessageSource } from '../message.js';
 import { StreamFramer } from '../framing.js';
 import { nowMicros, type SipTrace } from '../trace.js';

@@ -4,7 +4,7 @@
 
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../common/index.js';
 import { nowMicros, type SipTrace } from '../trace.js';
 import { TransportError } from '../errors.js';
 import type { SendTarget, Transport, TransportReceiver } from './transport.js';
