@@ -3,7 +3,7 @@
 // the message validator can answer 400 with a precise reason; none of them throws.
 
 import { isIPv6, isHostname, parsePort, parseUri, type Uri } from './uri.js';
-import { formatParams, isToken, parseParams, quote, unquote, type Params } from './text.js';
+import { LazyParams, isToken, paramsValid, quote, unquote, type Params } from './text.js';
 
 /** `"Display" <uri>;params` or `uri;params` (addr-spec form), or `*` (Contact wildcard). */
 export class NameAddr {
@@ -11,20 +11,34 @@ export class NameAddr {
   display: string | undefined;
   /** The URI text as written between `<` and `>` (or the addr-spec). */
   uri: string;
-  params: Params;
   /** True for the Contact wildcard `*`. */
   readonly wildcard: boolean;
+  #params: LazyParams;
   #parsed: Uri | undefined | null = null;
 
-  constructor(uri: string, display?: string, params?: Params, wildcard = false) {
+  /** `params` as a map, or the parameter text as written (`;tag=1;q=0.5`), parsed when needed. */
+  constructor(uri: string, display?: string, params?: Params | string, wildcard = false) {
     this.uri = uri;
     this.display = display;
-    this.params = params ?? new Map();
+    this.#params = new LazyParams(params);
     this.wildcard = wildcard;
   }
 
+  get params(): Params {
+    return this.#params.map;
+  }
+
+  set params(m: Params) {
+    this.#params.map = m;
+  }
+
+  /** A parameter's value without building the map (null: present without a value). */
+  param(name: string): string | null | undefined {
+    return this.#params.get(name);
+  }
+
   get tag(): string | undefined {
-    const t = this.params.get('tag');
+    const t = this.#params.get('tag');
     return t === null ? undefined : t;
   }
 
@@ -41,7 +55,7 @@ export class NameAddr {
 
   /** `expires` parameter as a number, if present and numeric. */
   get expires(): number | undefined {
-    const e = this.params.get('expires');
+    const e = this.#params.get('expires');
     if (e === undefined || e === null || !/^\d+$/.test(e)) return undefined;
     return Number(e);
   }
@@ -53,7 +67,7 @@ export class NameAddr {
   toString(): string {
     if (this.wildcard) return '*';
     const d = this.display !== undefined && this.display.length > 0 ? `${quote(this.display)} ` : '';
-    return `${d}<${this.uri}>${formatParams(this.params)}`;
+    return `${d}<${this.uri}>${this.#params.toString()}`;
   }
 }
 
@@ -105,8 +119,8 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     let p = gt + 1;
     while (p < end && isWs(text.charCodeAt(p))) p++;
     if (p < end && text.charCodeAt(p) !== 59) return undefined;
-    const params = p < end ? parseParams(text.slice(p, end)) : new Map<string, string | null>();
-    if (!params) return undefined;
+    const params = p < end ? text.slice(p, end) : '';
+    if (params !== '' && !paramsValid(params)) return undefined;
     return new NameAddr(uri, display, params);
   }
   if (display !== undefined) return undefined;
@@ -116,8 +130,8 @@ export function parseNameAddr(text: string): NameAddr | undefined {
   while (ue > start && isWs(text.charCodeAt(ue - 1))) ue--;
   const uri = text.slice(start, ue);
   if (uri.length === 0 || ADDR_SPEC_FORBIDDEN.test(uri)) return undefined;
-  const params = semi < 0 || semi > end ? new Map<string, string | null>() : parseParams(text.slice(semi, end));
-  if (!params) return undefined;
+  const params = semi < 0 || semi > end ? '' : text.slice(semi, end);
+  if (params !== '' && !paramsValid(params)) return undefined;
   return new NameAddr(uri, undefined, params);
 }
 
@@ -129,34 +143,46 @@ function isWs(c: number): boolean {
 
 /** A Via value: `SIP/2.0/UDP host:port;branch=…;rport`. */
 export class Via {
+  #params: LazyParams;
+
   constructor(
     public transport: string,
     public host: string,
     public port: number | undefined,
-    public params: Params,
+    params: Params | string,
     public protocol = 'SIP/2.0',
-  ) {}
+  ) {
+    this.#params = new LazyParams(params);
+  }
+
+  get params(): Params {
+    return this.#params.map;
+  }
+
+  set params(m: Params) {
+    this.#params.map = m;
+  }
 
   get branch(): string | undefined {
-    const b = this.params.get('branch');
+    const b = this.#params.get('branch');
     return b === null ? undefined : b;
   }
 
   get received(): string | undefined {
-    const r = this.params.get('received');
+    const r = this.#params.get('received');
     return r === null ? undefined : r;
   }
 
   /** undefined: no rport; null: `rport` without a value; number: the filled-in port. */
   get rport(): number | null | undefined {
-    const r = this.params.get('rport');
+    const r = this.#params.get('rport');
     if (r === undefined) return undefined;
     if (r === null || r === '') return null;
     return parsePort(r) ?? null;
   }
 
   get maddr(): string | undefined {
-    const m = this.params.get('maddr');
+    const m = this.#params.get('maddr');
     return m === null ? undefined : m;
   }
 
@@ -171,7 +197,7 @@ export class Via {
   }
 
   toString(): string {
-    return `${this.protocol}/${this.transport} ${this.sentBy}${formatParams(this.params)}`;
+    return `${this.protocol}/${this.transport} ${this.sentBy}${this.#params.toString()}`;
   }
 }
 
@@ -250,8 +276,8 @@ function viaRest(text: string, i: number, transport: string, protocol: string): 
     } else host = sb;
     if (!isHostname(host)) return undefined;
   }
-  const params = semi < 0 ? new Map<string, string | null>() : parseParams(text, semi);
-  if (!params) return undefined;
+  const params = semi < 0 ? '' : text.slice(semi);
+  if (params !== '' && !paramsValid(params)) return undefined;
   return new Via(transport, host, port, params, protocol);
 }
 

@@ -45,12 +45,18 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   let start = 0;
   while (start < data.length && (data[start] === 13 || data[start] === 10)) start++;
   if (start >= data.length) throw new SipParseError(400, 'Empty Message');
-  const end = findHeaderEnd(data, start);
   // A datagram whose header block is never closed is taken as headers only (lenient, RFC 4475
   // baddn); the validator still judges its content.
-  const headerEnd = end ? end.headerEnd : data.length;
-  const bodyStart = end ? end.bodyStart : data.length;
-  if (!end && !datagram) throw new SipParseError(400, 'Header Block Not Terminated');
+  let headerEnd = data.indexOf(CRLFCRLF, start);
+  let bodyStart = headerEnd + 4;
+  if (headerEnd < 0) {
+    headerEnd = data.indexOf(LFLF, start);
+    bodyStart = headerEnd + 2;
+    if (headerEnd < 0) {
+      if (!datagram) throw new SipParseError(400, 'Header Block Not Terminated');
+      headerEnd = bodyStart = data.length;
+    }
+  }
   const text = data.toString('utf8', start, headerEnd);
 
   let lineEnd = text.indexOf('\n');
@@ -69,9 +75,8 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   let bodyEnd = data.length;
   if (clCount > 1 && !allCl(headers, clText!)) throw new SipParseError(400, 'Conflicting Content-Length Headers', msg, true);
   if (clText !== undefined) {
-    const t = clText.trim();
-    if (!/^\d{1,10}$/.test(t)) throw new SipParseError(400, 'Bad Content-Length', msg, true);
-    const cl = Number(t);
+    const cl = parseDigits(clText);
+    if (cl < 0) throw new SipParseError(400, 'Bad Content-Length', msg, true);
     if (cl > maxBytes) throw new SipParseError(413, 'Message Too Large', msg, true);
     if (bodyStart + cl > data.length) {
       throw new SipParseError(400, datagram ? 'Content-Length Exceeds Datagram' : 'Truncated Body', msg, true);
@@ -80,9 +85,27 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   } else if (!datagram) {
     bodyEnd = bodyStart;
   }
-  msg.body = bodyStart < bodyEnd ? data.subarray(bodyStart, bodyEnd) : Buffer.alloc(0);
-  msg.raw = data.subarray(0, bodyEnd);
+  msg.body = bodyStart < bodyEnd ? data.subarray(bodyStart, bodyEnd) : EMPTY_BODY;
+  msg.raw = bodyEnd === data.length ? data : data.subarray(0, bodyEnd);
   return msg;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** 1–10 decimal digits (surrounding spaces allowed) → the number, else -1. */
+function parseDigits(text: string): number {
+  let i = 0;
+  let e = text.length;
+  while (i < e && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  while (e > i && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+  if (e === i || e - i > 10) return -1;
+  let n = 0;
+  for (let k = i; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
 }
 
 /** Requests whose start line was refused, the refusal waiting until the headers are read. */

@@ -59,12 +59,34 @@ export type Params = Map<string, string | null>;
  * (`;;`) or an empty name, which the grammar forbids.
  */
 export function parseParams(text: string, from = 0): Params | undefined {
-  // One pass over the characters: no intermediate arrays, names lower-cased only when they
-  // hold upper case, values sliced once.
   const params: Params = new Map();
+  return walkParams(text, from, params, null) === false ? undefined : params;
+}
+
+/** Whether a parameter list is well formed, without building anything. */
+export function paramsValid(text: string, from = 0): boolean {
+  return walkParams(text, from, null, null) !== false;
+}
+
+/**
+ * One parameter's value straight from the text (`name` in lower case): a string, null for a
+ * flag without `=`, undefined when absent. Used for `tag` and `branch` on every message, so no
+ * map is built for them.
+ */
+export function findParam(text: string, name: string): string | null | undefined {
+  const v = walkParams(text, 0, null, name);
+  return v === false || v === true ? undefined : v;
+}
+
+/**
+ * The one scanner behind the three above: walks `;name[=value]` elements, filling `into` when
+ * given, stopping at `want` when given. Returns false for a malformed list, true when the
+ * walk ended without finding `want`, or the wanted value.
+ */
+function walkParams(text: string, from: number, into: Params | null, want: string | null): string | null | boolean {
   const n = text.length;
   let i = skipWs(text, from, n);
-  if (i >= n) return params;
+  if (i >= n) return true;
   if (text.charCodeAt(i) !== 59 /* ; */) {
     // A list that does not start with ';' is accepted from a caller that stripped it.
     i--;
@@ -80,15 +102,19 @@ export function parseParams(text: string, from = 0): Params | undefined {
       if (c >= 65 && c <= 90) upper = true;
       i++;
     }
-    if (i === nameStart) return undefined; // empty element (`;;`) or empty name
-    let name = text.slice(nameStart, i);
-    if (upper) name = name.toLowerCase();
+    if (i === nameStart) return false; // empty element (`;;`) or empty name
+    const nameEnd = i;
+    let wanted = false;
+    if (want !== null && nameEnd - nameStart === want.length) {
+      wanted = upper ? text.slice(nameStart, nameEnd).toLowerCase() === want : text.startsWith(want, nameStart);
+    }
     i = skipWs(text, i, n);
     if (i >= n || text.charCodeAt(i) === 59) {
-      params.set(name, null);
+      if (wanted) return null;
+      if (into) into.set(paramName(text, nameStart, nameEnd, upper), null);
       continue;
     }
-    if (text.charCodeAt(i) !== 61) return undefined; // `a b` without '='
+    if (text.charCodeAt(i) !== 61) return false; // `a b` without '='
     i = skipWs(text, i + 1, n);
     const valueStart = i;
     let inQuote = false;
@@ -104,12 +130,58 @@ export function parseParams(text: string, from = 0): Params | undefined {
       else if (c === 59 && angle <= 0) break;
       i++;
     }
-    if (inQuote) return undefined;
+    if (inQuote) return false;
     let valueEnd = i;
     while (valueEnd > valueStart && isWs(text.charCodeAt(valueEnd - 1))) valueEnd--;
-    params.set(name, text.slice(valueStart, valueEnd));
+    if (wanted) return text.slice(valueStart, valueEnd);
+    if (into) into.set(paramName(text, nameStart, nameEnd, upper), text.slice(valueStart, valueEnd));
   }
-  return params;
+  return true;
+}
+
+function paramName(text: string, start: number, end: number, upper: boolean): string {
+  const name = text.slice(start, end);
+  return upper ? name.toLowerCase() : name;
+}
+
+/**
+ * Parameters kept as the text they arrived in until someone needs the map: most messages are
+ * read for a tag or a branch only. Writing through `map` switches to the map for good.
+ */
+export class LazyParams {
+  #text: string;
+  #map: Params | null;
+
+  constructor(source: Params | string | undefined) {
+    if (typeof source === 'string') {
+      this.#text = source;
+      this.#map = null;
+    } else {
+      this.#text = '';
+      this.#map = source ?? new Map();
+    }
+  }
+
+  get map(): Params {
+    if (this.#map === null) this.#map = parseParams(this.#text) ?? new Map();
+    return this.#map;
+  }
+
+  set map(m: Params) {
+    this.#map = m;
+  }
+
+  get(name: string): string | null | undefined {
+    return this.#map !== null ? this.#map.get(name) : findParam(this.#text, name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  toString(): string {
+    return this.#map !== null ? formatParams(this.#map) : this.#text;
+  }
 }
 
 function isWs(c: number): boolean {

@@ -3,7 +3,7 @@
 // caller picks the status (400, 416). User parts stay escaped as written (`%00` is not cut, see
 // RFC 4475 escnull); `unescapeUri` decodes when a caller needs the plain value.
 
-import { formatParams, parseParams, unescapeUri, type Params } from './text.js';
+import { LazyParams, formatParams, paramsValid, parseParams, unescapeUri, type Params } from './text.js';
 
 export class SipUri {
   scheme: 'sip' | 'sips';
@@ -13,9 +13,9 @@ export class SipUri {
   /** Host without IPv6 brackets. */
   host: string;
   port: number | undefined;
-  params: Params;
   /** URI headers (`?a=b&c=d`), names and values as written. */
   headers: Array<[string, string]>;
+  #params: LazyParams;
 
   constructor(init: {
     scheme?: 'sip' | 'sips';
@@ -23,7 +23,8 @@ export class SipUri {
     password?: string | undefined;
     host: string;
     port?: number | undefined;
-    params?: Params;
+    /** A map, or the parameter text as written (`;transport=tcp;lr`). */
+    params?: Params | string;
     headers?: Array<[string, string]>;
   }) {
     this.scheme = init.scheme ?? 'sip';
@@ -31,8 +32,16 @@ export class SipUri {
     this.password = init.password;
     this.host = init.host;
     this.port = init.port;
-    this.params = init.params ?? new Map();
+    this.#params = new LazyParams(init.params);
     this.headers = init.headers ?? [];
+  }
+
+  get params(): Params {
+    return this.#params.map;
+  }
+
+  set params(m: Params) {
+    this.#params.map = m;
   }
 
   get isIPv6(): boolean {
@@ -47,12 +56,12 @@ export class SipUri {
 
   /** The `transport` parameter in lower case, if any. */
   get transport(): string | undefined {
-    const t = this.params.get('transport');
+    const t = this.#params.get('transport');
     return t ? t.toLowerCase() : undefined;
   }
 
   param(name: string): string | null | undefined {
-    return this.params.get(name);
+    return this.#params.get(name);
   }
 
   clone(): SipUri {
@@ -75,7 +84,7 @@ export class SipUri {
       s += '@';
     }
     s += this.hostport;
-    s += formatParams(this.params);
+    s += this.#params.toString();
     if (this.headers.length > 0) s += `?${this.headers.map(([k, v]) => `${k}=${v}`).join('&')}`;
     return s;
   }
@@ -202,8 +211,7 @@ function parseSipUriBody(scheme: 'sip' | 'sips', rest: string): SipUri | undefin
     port = parsePort(portText);
     if (port === undefined) return undefined;
   }
-  const params = parseParams(paramsText);
-  if (!params) return undefined;
+  if (paramsText !== '' && !paramsValid(paramsText)) return undefined;
   const headers: Array<[string, string]> = [];
   if (headersText !== undefined && headersText.length > 0) {
     for (const h of headersText.split('&')) {
@@ -212,7 +220,7 @@ function parseSipUriBody(scheme: 'sip' | 'sips', rest: string): SipUri | undefin
       headers.push([h.slice(0, eq), h.slice(eq + 1)]);
     }
   }
-  return new SipUri({ scheme, user, password, host, port, params, headers });
+  return new SipUri({ scheme, user, password, host, port, params: paramsText, headers });
 }
 
 /** A decimal port 0–65535, else undefined. */

@@ -11,7 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: the nearest folder above this file holding package.json (the harness
+ * also runs compiled, from dist/test/interop, for the benchmarks). */
+export const ROOT = findRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findRoot(dir: string): string {
+  let d = dir;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'conf'))) return d;
+    d = join(d, '..');
+  }
+  throw new Error(`cannot find the repository root above ${dir}`);
+}
 export const MAIN = join(ROOT, 'dist/src/cli/main.js');
 export const SCENARIOS = join(ROOT, 'test/interop/scenarios');
 export const INTEROP_REQUIRED = process.env.SOFTSWITCH_INTEROP_REQUIRED === '1';
@@ -48,6 +59,12 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found');
 }
 const taken = new Set<number>();
+
+/** Switches still running when this process exits are killed, so none is left behind. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 export interface RunningSwitch {
   readonly internalPort: number;
@@ -86,6 +103,8 @@ export async function startSwitch(opts: StartOptions = {}): Promise<RunningSwitc
   const args = [MAIN, 'start', '--conf', opts.confDir ?? join(ROOT, 'conf'), '--data', dataDir, '--log-level', opts.logLevel ?? 'info'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const logs: Array<Record<string, unknown>> = [];
   let err = '';
   let buffered = '';

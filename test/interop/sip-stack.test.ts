@@ -1,0 +1,78 @@
+// The SIP stack against SIPp over real UDP and TCP: stateless OPTIONS, an INVITE answered with
+// 100 Trying then its final response, a retransmitted request answered identically, and the
+// siptrace tap shown in the console.
+import dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAIN, peerAvailable, run, sipp, startSwitch, type RunningSwitch } from './harness.js';
+
+const hasSipp = peerAvailable('sipp');
+
+describe.skipIf(!hasSipp)('SIP stack with SIPp', () => {
+  let sw: RunningSwitch;
+  beforeAll(async () => {
+    sw = await startSwitch();
+  });
+  afterAll(async () => {
+    expect(await sw.stop()).toBe(0);
+  });
+
+  it('answers OPTIONS over UDP with 200, Allow, Accept and Supported', async () => {
+    const r = await sipp('uac-options-expect-200.xml', `127.0.0.1:${sw.internalPort}`, ['-s', 'switch']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.messages).toMatch(/SIP\/2\.0 200 OK/);
+  });
+
+  it('answers OPTIONS over TCP on the same connection', async () => {
+    const r = await sipp('uac-options-expect-200.xml', `127.0.0.1:${sw.internalPort}`, ['-s', 'switch', '-t', 't1']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('answers an INVITE with 100 Trying and then its final response, over UDP and TCP', async () => {
+    for (const transport of ['u1', 't1']) {
+      const r = await sipp('uac-invite-expect-100-405.xml', `127.0.0.1:${sw.internalPort}`, ['-s', '1000', '-t', transport]);
+      expect(r.code, `${transport}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('answers a retransmitted request with the same response', async () => {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    const port = sock.address().port;
+    const got: Buffer[] = [];
+    sock.on('message', (m) => got.push(m));
+    const req = Buffer.from([
+      `REGISTER sip:127.0.0.1:${sw.internalPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKretrans1;rport`,
+      'From: <sip:1000@127.0.0.1>;tag=r1', 'To: <sip:1000@127.0.0.1>', 'Call-ID: retrans-1', 'CSeq: 1 REGISTER',
+      `Contact: <sip:1000@127.0.0.1:${port}>`, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n'));
+    sock.send(req, sw.internalPort, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 300));
+    sock.send(req, sw.internalPort, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 300));
+    sock.close();
+    expect(got).toHaveLength(2);
+    expect(got[0]!.equals(got[1]!)).toBe(true);
+  });
+
+  it('shows SIP traces in the console when siptrace is on', async () => {
+    const cli = (cmd: string) => run(process.execPath, [MAIN, 'cli', '-P', String(sw.eslPort), '-x', cmd, '--no-color']);
+    expect((await cli('sofia global siptrace on')).stdout).toBe('+OK Global siptrace on\n');
+    // A console that streams logs while a request arrives.
+    const watcher = run(process.execPath, [MAIN, 'cli', '-P', String(sw.eslPort), '-l', 'debug', '--no-color'], 4000);
+    await new Promise((r) => setTimeout(r, 1200));
+    const r = await sipp('uac-options-expect-200.xml', `127.0.0.1:${sw.internalPort}`, ['-s', 'traced']);
+    expect(r.code).toBe(0);
+    const out = (await watcher).stdout;
+    expect(out).toMatch(/recv \d+ bytes from udp\/\[127\.0\.0\.1\]:\d+ at \d\d:\d\d:\d\d\.\d{6}:/);
+    expect(out).toMatch(/send \d+ bytes to udp\/\[127\.0\.0\.1\]:\d+ at/);
+    expect(out).toContain('OPTIONS sip:traced@');
+    expect(out).toContain('-'.repeat(72));
+    expect((await cli('sofia global siptrace off')).stdout).toBe('+OK Global siptrace off\n');
+  });
+
+  it('prints sofia status with the profiles and their URLs', async () => {
+    const r = await run(process.execPath, [MAIN, 'cli', '-P', String(sw.eslPort), '-x', 'sofia status']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`internal\tprofile\t  ${`sip:mod_sofia@127.0.0.1:${sw.internalPort}`.padStart(40)}\tRUNNING (0)`);
+    expect(r.stdout).toMatch(/2 profiles 1 alias\n$/);
+  });
+});
