@@ -19,10 +19,20 @@ const MESSAGES = [
 
 let sink = 0; // keeps the JIT from dropping the work
 
+/** Parse and extract the common fields: what the peers do. */
 function ours(buf: Buffer): SipMessage {
+  return extract(parseMessage(buf));
+}
+
+/** What the switch does on every request before a transaction sees it: parse, validate, extract. */
+function oursValidated(buf: Buffer): SipMessage {
   const m = parseMessage(buf);
+  if (m.kind === 'request') validateRequest(m);
+  return extract(m);
+}
+
+function extract(m: SipMessage): SipMessage {
   if (m.kind === 'request') {
-    validateRequest(m);
     const u = m.requestUri as SipUri;
     sink += u.host.length + (u.user?.length ?? 0) + m.method.length;
   } else sink += m.status;
@@ -85,20 +95,23 @@ function measureAll(fns: Record<string, () => void>, samples = 9, ms = 400): Rec
 
 const rows: string[] = [];
 const ratios: number[] = [];
+const validatedRatios: number[] = [];
 for (const [label, buf] of MESSAGES) {
   const results = {
-    ...measureAll({ ours: () => ours(buf), sip: () => sipPkg(buf), drachtio: () => drachtioPkg(buf) }),
+    ...measureAll({ ours: () => ours(buf), oursValidated: () => oursValidated(buf), sip: () => sipPkg(buf), drachtio: () => drachtioPkg(buf) }),
     ...Object.fromEntries(Object.entries(measureAll({
       ours: () => serialize(ours(buf)),
       sip: () => sip.stringify(sipPkg(buf)),
       drachtio: () => drachtioPkg(buf).toString(),
     })).map(([k, v]) => [`${k}RoundTrip`, v])),
-  } as Record<'ours' | 'sip' | 'drachtio' | 'oursRoundTrip' | 'sipRoundTrip' | 'drachtioRoundTrip', { median: number; spread: number }>;
+  } as Record<'ours' | 'oursValidated' | 'sip' | 'drachtio' | 'oursRoundTrip' | 'sipRoundTrip' | 'drachtioRoundTrip', { median: number; spread: number }>;
   const fastestPeer = Math.max(results.sip.median, results.drachtio.median);
   const fastestPeerRt = Math.max(results.sipRoundTrip.median, results.drachtioRoundTrip.median);
   ratios.push(results.ours.median / fastestPeer, results.oursRoundTrip.median / fastestPeerRt);
   const cell = (r: { median: number; spread: number }) => `${fmt(r.median)} (±${(r.spread * 50).toFixed(0)}%)`;
+  validatedRatios.push(results.oursValidated.median / fastestPeer);
   rows.push(`| ${label} | parse | ${cell(results.ours)} | ${cell(results.sip)} | ${cell(results.drachtio)} | ${(results.ours.median / fastestPeer).toFixed(2)}× |`);
+  rows.push(`| ${label} | parse + validate (ours only) | ${cell(results.oursValidated)} | — | — | ${(results.oursValidated.median / fastestPeer).toFixed(2)}× |`);
   rows.push(`| ${label} | parse + serialize | ${cell(results.oursRoundTrip)} | ${cell(results.sipRoundTrip)} | ${cell(results.drachtioRoundTrip)} | ${(results.oursRoundTrip.median / fastestPeerRt).toFixed(2)}× |`);
 }
 
@@ -106,15 +119,17 @@ const md = `## SIP parser and serializer (messages/s, one core)
 
 ${conditions()}. Median of 9 samples of 400 ms after a 300 ms warm-up, the contenders' samples
 interleaved; ± is half the spread between the slowest and fastest sample. Every parser extracts the same fields (method/status,
-Request-URI user and host, top Via branch, From/To tags, Call-ID, CSeq, Contact URI, body);
-ours also validates the request as the switch does before a transaction sees it.
+Request-URI user and host, top Via branch, From/To tags, Call-ID, CSeq, Contact URI, body).
+The "parse + validate" row adds what the switch also does on every request and the peers do
+not: every Via and Contact value parsed, mandatory headers, duplicates, CSeq method, Max-Forwards.
 Peers: \`sip\` 0.0.6 and \`drachtio-sip\` 0.6.3 from npm. Target: at least 2× the fastest peer.
 
 | message | work | ours | sip | drachtio-sip | ours ÷ fastest peer |
 |---|---|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-Lowest ratio in this run: **${Math.min(...ratios).toFixed(2)}×**.`;
+Lowest ratio in this run, same work as the peers: **${Math.min(...ratios).toFixed(2)}×**; with our
+validation on top: ${Math.min(...validatedRatios).toFixed(2)}×.`;
 
 writeSection('parser', md);
 console.log(md);

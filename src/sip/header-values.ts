@@ -3,7 +3,7 @@
 // the message validator can answer 400 with a precise reason; none of them throws.
 
 import { isIPv6, isHostname, parsePort, parseUri, type Uri } from './uri.js';
-import { LazyParams, isToken, paramsValid, quote, unquote, type Params } from './text.js';
+import { LazyParams, isToken, quote, unquote, validateParamsFinding, type Params } from './text.js';
 
 /** `"Display" <uri>;params` or `uri;params` (addr-spec form), or `*` (Contact wildcard). */
 export class NameAddr {
@@ -17,10 +17,10 @@ export class NameAddr {
   #parsed: Uri | undefined | null = null;
 
   /** `params` as a map, or the parameter text as written (`;tag=1;q=0.5`), parsed when needed. */
-  constructor(uri: string, display?: string, params?: Params | string, wildcard = false) {
+  constructor(uri: string, display?: string, params?: Params | string, wildcard = false, tag?: { value: string | null | undefined }) {
     this.uri = uri;
     this.display = display;
-    this.#params = new LazyParams(params);
+    this.#params = new LazyParams(params, tag && { name: 'tag', value: tag.value });
     this.wildcard = wildcard;
   }
 
@@ -120,8 +120,9 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     while (p < end && isWs(text.charCodeAt(p))) p++;
     if (p < end && text.charCodeAt(p) !== 59) return undefined;
     const params = p < end ? text.slice(p, end) : '';
-    if (params !== '' && !paramsValid(params)) return undefined;
-    return new NameAddr(uri, display, params);
+    const tag = params === '' ? true : validateParamsFinding(params, 'tag');
+    if (tag === false) return undefined;
+    return new NameAddr(uri, display, params, false, { value: tag === true ? undefined : tag });
   }
   if (display !== undefined) return undefined;
   // addr-spec form: the URI ends at the first ';' and may hold no ',', '?' or ';' of its own.
@@ -131,8 +132,9 @@ export function parseNameAddr(text: string): NameAddr | undefined {
   const uri = text.slice(start, ue);
   if (uri.length === 0 || ADDR_SPEC_FORBIDDEN.test(uri)) return undefined;
   const params = semi < 0 || semi > end ? '' : text.slice(semi, end);
-  if (params !== '' && !paramsValid(params)) return undefined;
-  return new NameAddr(uri, undefined, params);
+  const tag = params === '' ? true : validateParamsFinding(params, 'tag');
+  if (tag === false) return undefined;
+  return new NameAddr(uri, undefined, params, false, { value: tag === true ? undefined : tag });
 }
 
 const ADDR_SPEC_FORBIDDEN = /[\s?,"]/;
@@ -151,8 +153,9 @@ export class Via {
     public port: number | undefined,
     params: Params | string,
     public protocol = 'SIP/2.0',
+    branch?: { value: string | null | undefined },
   ) {
-    this.#params = new LazyParams(params);
+    this.#params = new LazyParams(params, branch && { name: 'branch', value: branch.value });
   }
 
   get params(): Params {
@@ -277,8 +280,9 @@ function viaRest(text: string, i: number, transport: string, protocol: string): 
     if (!isHostname(host)) return undefined;
   }
   const params = semi < 0 ? '' : text.slice(semi);
-  if (params !== '' && !paramsValid(params)) return undefined;
-  return new Via(transport, host, port, params, protocol);
+  const branch = params === '' ? true : validateParamsFinding(params, 'branch');
+  if (branch === false) return undefined;
+  return new Via(transport, host, port, params, protocol, { value: branch === true ? undefined : branch });
 }
 
 export interface CSeq {

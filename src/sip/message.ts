@@ -5,6 +5,7 @@
 // the cache never disagree.
 
 import { canonicalHeaderName, MULTI_VALUE_HEADERS, prettyHeaderName } from './header-names.js';
+import { internKey } from './intern.js';
 import { NameAddr, parseBoundedInt, parseCSeq, parseNameAddr, parseVia, Via, type CSeq } from './header-values.js';
 import { splitOutside } from './text.js';
 import { parseUri, type Uri } from './uri.js';
@@ -35,7 +36,7 @@ const KEY_CACHE = new Map<string, string>();
 function keyOf(name: string): string {
   let key = KEY_CACHE.get(name);
   if (key === undefined) {
-    key = canonicalHeaderName(name);
+    key = internKey(canonicalHeaderName(name));
     if (KEY_CACHE.size < 1024) KEY_CACHE.set(name, key);
   }
   return key;
@@ -345,7 +346,7 @@ export type SipMessage = SipRequest | SipResponse;
 /** Build a header list from [name, value] pairs, names in their conventional spelling. */
 export function headerList(pairs: Array<[string, string]>): SipHeader[] {
   return pairs.map(([n, v]) => {
-    const name = canonicalHeaderName(n);
+    const name = keyOf(n);
     return { name, written: n.length > 1 ? n : prettyHeaderName(name), value: v };
   });
 }

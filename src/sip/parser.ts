@@ -9,6 +9,7 @@
 // before parsing (framing.ts), which hands over exactly one message.
 
 import { canonicalHeaderName, SINGLE_VALUE_HEADERS } from './header-names.js';
+import { internKey } from './intern.js';
 import { SipParseError } from './errors.js';
 import { SipRequest, SipResponse, type SipHeader, type SipMessage } from './message.js';
 import { isToken } from './text.js';
@@ -40,6 +41,7 @@ const LFLF = Buffer.from('\n\n');
 /** Parse the whole of `data` as one message. `datagram` selects the UDP body rules. */
 export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = true): SipMessage {
   const maxBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  deferredError = undefined;
   if (data.length > maxBytes) throw new SipParseError(413, 'Message Too Large');
   // RFC 3261 §7.5: ignore empty lines before the start line.
   let start = 0;
@@ -64,14 +66,15 @@ export function parseMessage(data: Buffer, limits: ParseLimits = {}, datagram = 
   const msg = parseStartLine(firstLine);
   const headers = parseHeaderLines(text, lineEnd < 0 ? text.length : lineEnd + 1, limits.maxHeaders ?? DEFAULT_MAX_HEADERS, msg);
   msg.headers = headers;
-  if (msg.kind === 'request') {
-    const late = deferred.get(msg);
-    if (late) throw new SipParseError(late[0], late[1], msg);
+  if (deferredError !== undefined) {
+    const late = deferredError;
+    deferredError = undefined;
+    throw new SipParseError(late[0], late[1], msg);
   }
 
-  // Body by Content-Length.
-  const clCount = countCl(headers);
-  const clText = clCount > 0 ? msg.get('content-length') : undefined;
+  // Body by Content-Length (parseHeaderLines counted the Content-Length lines).
+  const clCount = scanClCount;
+  const clText = clCount > 0 ? scanClHeader?.value : undefined;
   let bodyEnd = data.length;
   if (clCount > 1 && !allCl(headers, clText!)) throw new SipParseError(400, 'Conflicting Content-Length Headers', msg, true);
   if (clText !== undefined) {
@@ -108,17 +111,26 @@ function parseDigits(text: string): number {
   return n;
 }
 
-/** Requests whose start line was refused, the refusal waiting until the headers are read. */
-const deferred = new WeakMap<SipRequest, [number, string]>();
+function isDigit3(s: string, at: number): boolean {
+  for (let i = at; i < at + 3; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * A start-line refusal waiting until the headers are read (set by parseStartLine, taken by
+ * parseMessage in the same synchronous call).
+ */
+let deferredError: [number, string] | undefined;
+
+/** Content-Length lines seen by the last parseHeaderLines (count and first value). */
+let scanClCount = 0;
+let scanClHeader: SipHeader | undefined;
 
 function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
-}
-
-function countCl(headers: SipHeader[]): number {
-  let n = 0;
-  for (const h of headers) if (h.name === 'content-length') n++;
-  return n;
 }
 
 function allCl(headers: SipHeader[], value: string): boolean {
@@ -128,12 +140,22 @@ function allCl(headers: SipHeader[], value: string): boolean {
 
 function parseStartLine(line: string): SipMessage {
   if (line.startsWith('SIP/')) {
-    const m = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/.exec(line);
-    if (!m) throw new SipParseError(400, 'Bad Status Line');
-    if (m[1] !== '2.0') throw new SipParseError(505, 'Version Not Supported');
-    const status = Number(m[2]);
+    // `SIP/2.0 200 OK`: fast path for the one version there is, the regex for anything odd.
+    let status: number;
+    let reason: string;
+    const c = line.charCodeAt(11);
+    if (line.startsWith('SIP/2.0 ') && (line.length === 11 || c === 32) && isDigit3(line, 8)) {
+      status = (line.charCodeAt(8) - 48) * 100 + (line.charCodeAt(9) - 48) * 10 + (line.charCodeAt(10) - 48);
+      reason = line.length > 12 ? line.slice(12) : '';
+    } else {
+      const m = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/.exec(line);
+      if (!m) throw new SipParseError(400, 'Bad Status Line');
+      if (m[1] !== '2.0') throw new SipParseError(505, 'Version Not Supported');
+      status = Number(m[2]);
+      reason = m[3]!;
+    }
     if (status < 100 || status > 699) throw new SipParseError(400, 'Bad Status Code');
-    return new SipResponse(status, m[3]!);
+    return new SipResponse(status, reason);
   }
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
@@ -143,7 +165,7 @@ function parseStartLine(line: string): SipMessage {
     const method = sp1 > 0 ? line.slice(0, sp1) : '';
     if (isToken(method) && /\sSIP\/\d+\.\d+\s*$/i.test(line)) {
       const req = new SipRequest(method, line.slice(sp1 + 1).trim());
-      deferred.set(req, [400, 'Bad Request Line']);
+      deferredError = [400, 'Bad Request Line'];
       return req;
     }
     throw new SipParseError(400, 'Bad Request Line');
@@ -152,10 +174,10 @@ function parseStartLine(line: string): SipMessage {
   const uri = line.slice(sp1 + 1, sp2);
   const version = line.slice(sp2 + 1);
   if (!isToken(method)) throw new SipParseError(400, 'Bad Method');
-  if (!/^SIP\/\d+\.\d+$/i.test(version)) throw new SipParseError(400, 'Bad Request Line');
+  if (version !== 'SIP/2.0' && !/^SIP\/\d+\.\d+$/i.test(version)) throw new SipParseError(400, 'Bad Request Line');
   const req = new SipRequest(method, uri);
   // Checked after the headers are read, so the 505 can be addressed (RFC 4475 badvers).
-  if (version.toUpperCase() !== 'SIP/2.0') deferred.set(req, [505, 'Version Not Supported']);
+  if (version.toUpperCase() !== 'SIP/2.0') deferredError = [505, 'Version Not Supported'];
   return req;
 }
 
@@ -173,8 +195,11 @@ const COMMON_NAMES = [
   'via', 'from', 'to', 'call-id', 'cseq', 'contact', 'max-forwards', 'content-type', 'content-length', 'user-agent', 'allow',
   'supported', 'expires', 'authorization', 'route', 'record-route',
 ];
-const BY_LENGTH: Array<Array<[written: string, key: string]>> = [];
-for (const w of COMMON_NAMES) (BY_LENGTH[w.length] ??= []).push([w, canonicalHeaderName(w)]);
+/** Candidates by name length and first character: almost always one startsWith to check. */
+const BY_LENGTH: Array<Array<Array<[written: string, key: string]> | undefined>> = [];
+for (const w of COMMON_NAMES) ((BY_LENGTH[w.length] ??= [])[w.charCodeAt(0) & 127] ??= []).push([w, internKey(canonicalHeaderName(w))]);
+
+const CONTENT_LENGTH = internKey('content-length');
 
 /** Written header name → canonical key, for other names already seen valid (bounded). */
 const NAME_CACHE = new Map<string, string>();
@@ -184,13 +209,15 @@ function canonicalName(written: string, msg: SipMessage): string {
   const cached = NAME_CACHE.get(written);
   if (cached !== undefined) return cached;
   if (!isToken(written)) throw new SipParseError(400, 'Malformed Header Name', msg);
-  const key = canonicalHeaderName(written);
+  const key = internKey(canonicalHeaderName(written));
   if (NAME_CACHE.size < NAME_CACHE_MAX) NAME_CACHE.set(written, key);
   return key;
 }
 
 function parseHeaderLines(text: string, pos: number, maxHeaders: number, msg: SipMessage): SipHeader[] {
   const headers: SipHeader[] = [];
+  scanClCount = 0;
+  scanClHeader = undefined;
   let last: SipHeader | undefined;
   const len = text.length;
   while (pos < len) {
@@ -216,7 +243,7 @@ function parseHeaderLines(text: string, pos: number, maxHeaders: number, msg: Si
     if (headers.length >= maxHeaders) throw new SipParseError(400, 'Too Many Headers', msg);
     let written: string | undefined;
     let name: string | undefined;
-    const candidates = BY_LENGTH[nameEnd - start];
+    const candidates = BY_LENGTH[nameEnd - start]?.[text.charCodeAt(start) & 127];
     if (candidates) {
       for (let k = 0; k < candidates.length; k++) {
         const cand = candidates[k]!;
@@ -237,6 +264,7 @@ function parseHeaderLines(text: string, pos: number, maxHeaders: number, msg: Si
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
     last = { name: name!, written, value: text.slice(vs, ve) };
     headers.push(last);
+    if (name === CONTENT_LENGTH && scanClCount++ === 0) scanClHeader = last;
   }
   return headers;
 }

@@ -74,8 +74,17 @@ export function paramsValid(text: string, from = 0): boolean {
  * map is built for them.
  */
 export function findParam(text: string, name: string): string | null | undefined {
-  const v = walkParams(text, 0, null, name);
+  const v = walkParams(text, 0, null, name, true);
   return v === false || v === true ? undefined : v;
+}
+
+/**
+ * Validate a whole parameter list and pick one parameter's value on the way: false when the
+ * list is malformed, true when it is fine and `name` is absent, else the value (null for a
+ * flag). One walk where validation and a later lookup would take two.
+ */
+export function validateParamsFinding(text: string, name: string): string | null | boolean {
+  return walkParams(text, 0, null, name, false);
 }
 
 /**
@@ -83,8 +92,9 @@ export function findParam(text: string, name: string): string | null | undefined
  * given, stopping at `want` when given. Returns false for a malformed list, true when the
  * walk ended without finding `want`, or the wanted value.
  */
-function walkParams(text: string, from: number, into: Params | null, want: string | null): string | null | boolean {
+function walkParams(text: string, from: number, into: Params | null, want: string | null, stopAtWant = true): string | null | boolean {
   const n = text.length;
+  let found: string | null | boolean = true;
   let i = skipWs(text, from, n);
   if (i >= n) return true;
   if (text.charCodeAt(i) !== 59 /* ; */) {
@@ -110,7 +120,10 @@ function walkParams(text: string, from: number, into: Params | null, want: strin
     }
     i = skipWs(text, i, n);
     if (i >= n || text.charCodeAt(i) === 59) {
-      if (wanted) return null;
+      if (wanted) {
+        if (stopAtWant) return null;
+        found = null;
+      }
       if (into) into.set(paramName(text, nameStart, nameEnd, upper), null);
       continue;
     }
@@ -133,10 +146,13 @@ function walkParams(text: string, from: number, into: Params | null, want: strin
     if (inQuote) return false;
     let valueEnd = i;
     while (valueEnd > valueStart && isWs(text.charCodeAt(valueEnd - 1))) valueEnd--;
-    if (wanted) return text.slice(valueStart, valueEnd);
+    if (wanted) {
+      if (stopAtWant) return text.slice(valueStart, valueEnd);
+      found = text.slice(valueStart, valueEnd);
+    }
     if (into) into.set(paramName(text, nameStart, nameEnd, upper), text.slice(valueStart, valueEnd));
   }
-  return true;
+  return found;
 }
 
 function paramName(text: string, start: number, end: number, upper: boolean): string {
@@ -151,14 +167,21 @@ function paramName(text: string, start: number, end: number, upper: boolean): st
 export class LazyParams {
   #text: string;
   #map: Params | null;
+  /** One value already known from the text (tag, branch), answered without a walk. */
+  #knownName: string | undefined;
+  #knownValue: string | null | undefined;
 
-  constructor(source: Params | string | undefined) {
+  constructor(source: Params | string | undefined, known?: { name: string; value: string | null | undefined }) {
     if (typeof source === 'string') {
       this.#text = source;
       this.#map = null;
     } else {
       this.#text = '';
       this.#map = source ?? new Map();
+    }
+    if (known) {
+      this.#knownName = known.name;
+      this.#knownValue = known.value;
     }
   }
 
@@ -172,7 +195,9 @@ export class LazyParams {
   }
 
   get(name: string): string | null | undefined {
-    return this.#map !== null ? this.#map.get(name) : findParam(this.#text, name);
+    if (this.#map !== null) return this.#map.get(name);
+    if (name === this.#knownName) return this.#knownValue;
+    return findParam(this.#text, name);
   }
 
   has(name: string): boolean {

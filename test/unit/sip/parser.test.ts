@@ -198,3 +198,17 @@ describe('parser on garbage', () => {
     }
   });
 });
+
+describe('parser state between messages', () => {
+  it('a refused start line does not leak into the next message', () => {
+    const bad = Buffer.from(`OPTIONS  sip:a@h  SIP/2.0\r\n${'X-A: 1\r\n'.repeat(300)}\r\n`);
+    expect(() => parseMessage(bad)).toThrow(SipParseError);
+    const good = crlf('OPTIONS sip:a@h SIP/2.0', 'Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKok', 'From: <sip:b@h>;tag=1', 'To: <sip:a@h>', 'Call-ID: c', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '');
+    expect(() => parseRequest(good)).not.toThrow();
+  });
+
+  it('reads a folded Content-Length', () => {
+    const req = parseRequest(crlf('MESSAGE sip:a@h SIP/2.0', 'Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKf2', 'From: <sip:b@h>;tag=1', 'To: <sip:a@h>', 'Call-ID: c', 'CSeq: 1 MESSAGE', 'Content-Length:', ' 5', '', 'hello'));
+    expect(req.body.toString()).toBe('hello');
+  });
+});
