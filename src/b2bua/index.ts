@@ -1,5 +1,11 @@
-// The core: channels, bridge, originate, causes, events, CDR, and the SIP endpoint (profiles,
-// gateways, SIP dialog ⇄ channel). Grows with issue 5; today it holds the SIP profiles and the
-// hangup cause table.
+// The core: channels, the state machine, originate and bridge, transfer, causes, events, and
+// the SIP endpoint (profiles, SIP legs). Dialplans, applications and the expander are
+// registered from above (dialplan/, apps/, the composition root).
 export * from './causes.js';
+export * from './channel.js';
+export * from './channel-events.js';
+export * from './interfaces.js';
+export * from './core.js';
 export { SofiaProfile, type SofiaProfileOptions } from './sofia-profile.js';
+export { Sofia, SofiaEndpoint, type AuthorizedCaller, type InviteAuthorizer, type SofiaEndpointOptions } from './sofia/sofia-endpoint.js';
+export { InboundLeg, OutboundLeg, SipLeg } from './sofia/sip-leg.js';

@@ -22,6 +22,7 @@ export interface ConfigStoreEvents {
 export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
   readonly #opts: ConfigLoadOptions & { coreUuid: string };
   readonly #log: Logger;
+  readonly #validators: Array<(tree: ConfigTree) => void> = [];
   #current: ConfigTree;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -43,6 +44,15 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
   /** The tree in force. Keep the reference for the duration of one call or transaction. */
   get current(): ConfigTree {
     return this.#current;
+  }
+
+  /**
+   * Check every new tree before it replaces the current one: a validator that throws (a
+   * ConfigError with file:line:col, e.g. a dialplan regex that does not compile) rejects the
+   * reload and the old tree stays. Layers above config register theirs at start-up.
+   */
+  addValidator(validate: (tree: ConfigTree) => void): void {
+    this.#validators.push(validate);
   }
 
   get confDir(): string {
@@ -67,6 +77,7 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
     let tree: ConfigTree;
     try {
       tree = await loadConfigTree(this.#opts);
+      for (const validate of this.#validators) validate(tree);
     } catch (err) {
       const error = err instanceof ConfigError ? err : new ConfigError(String(err), undefined, { cause: err });
       this.#log.error({ err: error.message }, 'reloadxml failed; keeping the previous configuration');

@@ -75,3 +75,4 @@ export {
 } from './app-args.js';
 export { compilePattern, asteriskToRegex, substituteCaptures, matchCaptures, PatternError } from './pcre.js';
 export { breakDownTime, strftime, type BrokenDownTime, type ZoneSpec } from './clock.js';
+export { XmlDialplan, InlineDialplan, makeExpander, callerProfileOf } from './xml-dialplan.js';

@@ -1,0 +1,371 @@
+// One SIP leg of a call: the driver behind a channel (answer, refuse, cancel, hang up with
+// the right SIP for each state) and the owner of its dialog (BYE, re-INVITE, INFO, OPTIONS
+// inside it). An inbound leg is the UAS side of the caller's INVITE; an outbound leg is the
+// UAC side of the INVITE we send. Re-INVITEs are relayed to the bridged partner with their SDP
+// (media passes through untouched until the media layer takes part).
+
+import {
+  Dialog, SipRequest, createResponse, newTag,
+  type ClientTransaction, type ClientTransactionUser, type DialogUser, type Hop, type InviteClientTransaction,
+  type InviteServerTransaction, type ServerTransaction, type SipResponse,
+} from '../../sip/index.js';
+import { buildReasonHeader, causeFromReasonHeader, causeFromSip, causeToSipStatus, type HangupCause } from '../causes.js';
+import type { Channel, ChannelDriver } from '../channel.js';
+import type { SofiaEndpoint } from './sofia-endpoint.js';
+
+const SDP = 'application/sdp';
+
+export abstract class SipLeg implements ChannelDriver, DialogUser {
+  readonly technology = 'sofia';
+  readonly endpoint: SofiaEndpoint;
+  channel!: Channel;
+  dialog: Dialog | undefined;
+  /** Where in-dialog requests go: the phone's real address (NAT-safe). */
+  hop: Hop;
+
+  constructor(endpoint: SofiaEndpoint, hop: Hop) {
+    this.endpoint = endpoint;
+    this.hop = hop;
+  }
+
+  abstract ringReady(channel: Channel): void;
+  abstract preAnswer(channel: Channel, sdp?: Buffer): void;
+  abstract answer(channel: Channel, sdp?: Buffer): void;
+  abstract hangup(channel: Channel, cause: HangupCause): void;
+
+  protected get stack() {
+    return this.endpoint.stack;
+  }
+
+  /** A BYE with the Reason header for the cause (spec §5.7). */
+  protected sendBye(cause: HangupCause): void {
+    const d = this.dialog;
+    if (!d || d.state === 'terminated') return;
+    const headers: Array<[string, string]> = [];
+    const reason = this.channel.getVariable('sip_reason') ?? (this.channel.isTrue('disable_q850_reason') ? undefined : buildReasonHeader(cause));
+    if (reason) headers.push(['Reason', reason]);
+    for (const [k, v] of this.channel.variables) if (k.startsWith('sip_bye_h_')) headers.push([k.slice(10), v]);
+    const bye = d.createRequest('BYE', { headers });
+    this.channel.setVariable('sip_hangup_disposition', 'send_bye');
+    this.stack.sendRequest(bye, this.hop, IGNORE);
+    this.endDialog();
+  }
+
+  protected endDialog(): void {
+    if (!this.dialog) return;
+    this.dialog.terminate();
+    this.stack.removeDialog(this.dialog);
+  }
+
+  // ---- requests inside the dialog -------------------------------------------------------------
+
+  onDialogRequest(req: SipRequest, tx: ServerTransaction | undefined, dialog: Dialog): void {
+    this.dialog = dialog;
+    switch (req.method) {
+      case 'ACK':
+        this.onAck(req);
+        return;
+      case 'BYE': {
+        tx?.reply(200);
+        this.channel.setVariable('sip_hangup_disposition', 'recv_bye');
+        this.endDialog();
+        this.channel.hangup(causeFromReasonHeader(req.get('reason')) ?? 'NORMAL_CLEARING');
+        return;
+      }
+      case 'INVITE':
+      case 'UPDATE':
+        void this.onReinvite(req, tx!);
+        return;
+      case 'OPTIONS':
+        tx?.reply(200, { headers: [['Allow', this.stack.allowedMethods.join(', ')], ['Accept', SDP]] });
+        return;
+      case 'INFO':
+        tx?.reply(200);
+        return;
+      default:
+        tx?.reply(501);
+    }
+  }
+
+  protected onAck(_ack: SipRequest): void {}
+
+  /**
+   * A re-INVITE or UPDATE: an SDP offer is relayed to the bridged partner and its answer
+   * returned; a session refresh (same SDP, or none) is answered with our current SDP.
+   */
+  protected async onReinvite(req: SipRequest, tx: ServerTransaction): Promise<void> {
+    const ch = this.channel;
+    const offer = req.body.length > 0 && req.contentType === SDP ? req.body : undefined;
+    const partner = ch.partner;
+    let answer: Buffer | undefined = ch.localSdp;
+    if (offer && partner && !partner.hungUp && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
+      const relayed = await (partner.driver as Partial<SipLeg>).renegotiate?.(partner, offer);
+      if (relayed === null) {
+        tx.reply(488);
+        return;
+      }
+      if (relayed) answer = relayed;
+      ch.remoteSdp = offer;
+    } else if (offer) ch.remoteSdp = offer;
+    const res = createResponse(req, 200);
+    res.addHeader('Contact', this.dialog?.localContact ?? `<${this.stack.contactUri()}>`);
+    this.addSessionTimer(req, res);
+    if (answer && (offer || req.method === 'INVITE')) res.setBody(answer, SDP);
+    tx.respond(res);
+  }
+
+  /**
+   * Send our own re-INVITE with `sdp` on this leg (relaying the partner's) and resolve with
+   * the far end's answer; null when it refuses.
+   */
+  renegotiate(channel: Channel, sdp: Buffer): Promise<Buffer | null | undefined> {
+    const d = this.dialog;
+    if (!d || d.state !== 'confirmed' || channel.hungUp) return Promise.resolve(undefined);
+    const req = d.createRequest('INVITE', { body: sdp, contentType: SDP });
+    return new Promise((resolve) => {
+      this.stack.sendRequest(req, this.hop, {
+        onResponse: (res: SipResponse) => {
+          if (res.status < 200) return;
+          if (res.status < 300) {
+            const ack = d.createRequest('ACK', { cseq: req.cseq?.seq });
+            this.stack.sendStateless(ack, this.hop);
+            channel.localSdp = sdp;
+            if (res.body.length > 0) channel.remoteSdp = res.body;
+            resolve(res.body.length > 0 ? res.body : undefined);
+          } else resolve(null);
+        },
+        onTimeout: () => resolve(null),
+        onTransportError: () => resolve(null),
+      });
+    });
+  }
+
+  /** RFC 4028: answer an offered session timer, letting the phone refresh. */
+  protected addSessionTimer(req: SipRequest, res: SipResponse): void {
+    const se = req.get('session-expires');
+    if (!se) return;
+    const secs = Number.parseInt(se, 10);
+    if (!Number.isFinite(secs)) return;
+    res.addHeader('Session-Expires', `${Math.max(90, secs)};refresher=uac`);
+    if (req.optionTags('supported').includes('timer')) res.addHeader('Require', 'timer');
+  }
+}
+
+/** The caller's side: we are the UAS of their INVITE. */
+export class InboundLeg extends SipLeg {
+  readonly invite: SipRequest;
+  readonly tx: InviteServerTransaction;
+  readonly toTag = newTag();
+  #acked = false;
+  #byePending: HangupCause | undefined;
+  #reliableSeq = 0;
+
+  constructor(endpoint: SofiaEndpoint, invite: SipRequest, tx: InviteServerTransaction) {
+    super(endpoint, endpoint.stack.responseHop(invite)!);
+    this.invite = invite;
+    this.tx = tx;
+    tx.user = {
+      onCancel: (_tx, cancel) => {
+        // The CANCEL's Reason, when it has one, names the cause (spec §5.7).
+        this.channel.setVariable('sip_hangup_disposition', 'recv_cancel');
+        this.channel.hangup(causeFromReasonHeader(cancel.get('reason')) ?? 'ORIGINATOR_CANCEL');
+      },
+      onAck: (_tx, ack) => this.onAck(ack),
+      onTimeout: () => {
+        // No ACK for our 2xx (§13.3.1.4): end the session.
+        if (this.channel.answered && !this.#acked) {
+          this.#acked = true;
+          this.sendBye('RECOVERY_ON_TIMER_EXPIRE');
+          this.channel.hangup('RECOVERY_ON_TIMER_EXPIRE');
+        }
+      },
+    };
+  }
+
+  #respond(status: number, sdp?: Buffer, extra: Array<[string, string]> = []): SipResponse {
+    const res = createResponse(this.invite, status, { toTag: this.toTag });
+    if (status >= 101 && status < 300) res.addHeader('Contact', `<${this.endpoint.contactFor(this.invite)}>`);
+    for (const [k, v] of extra) res.addHeader(k, v);
+    if (status < 200 && status > 100 && this.invite.optionTags('require').includes('100rel')) {
+      res.addHeader('Require', '100rel');
+      res.addHeader('RSeq', String(++this.#reliableSeq));
+    }
+    for (const [k, v] of this.channel.variables) {
+      if (status < 200 && k.startsWith('sip_ph_')) res.addHeader(k.slice(7), v);
+      else if (k.startsWith('sip_rh_')) res.addHeader(k.slice(7), v);
+    }
+    if (status === 200) this.addSessionTimer(this.invite, res);
+    if (sdp) res.setBody(sdp, SDP);
+    this.tx.respond(res);
+    return res;
+  }
+
+  ringReady(channel: Channel): void {
+    if (this.tx.state !== 'proceeding') return;
+    this.#respond(180);
+    channel.markRinging();
+  }
+
+  preAnswer(channel: Channel, sdp?: Buffer): void {
+    if (this.tx.state !== 'proceeding') return;
+    const body = sdp ?? channel.localSdp;
+    if (body) channel.localSdp = body;
+    this.#respond(183, body);
+    channel.markEarlyMedia(undefined);
+  }
+
+  answer(channel: Channel, sdp?: Buffer): void {
+    if (this.tx.state !== 'proceeding') return;
+    const body = sdp ?? channel.localSdp;
+    if (body) channel.localSdp = body;
+    const res = this.#respond(200, body);
+    const contact = `<${this.endpoint.contactFor(this.invite)}>`;
+    this.dialog = Dialog.asUas(this.invite, res, contact);
+    this.stack.addDialog(this.dialog, this);
+    channel.setVariable('sip_invite_failure_status', undefined);
+    channel.markAnswered(undefined);
+  }
+
+  /** `respond` app: a specific final or provisional answer on an unanswered call. */
+  respond(channel: Channel, status: number, reason?: string): void {
+    if (this.tx.state !== 'proceeding') return;
+    if (status < 200) {
+      const res = createResponse(this.invite, status, { toTag: this.toTag, reason });
+      this.tx.respond(res);
+      return;
+    }
+    const res = createResponse(this.invite, status, { toTag: this.toTag, reason });
+    if ((status === 401 || status === 407) && this.endpoint.challenge) {
+      for (const [k, v] of this.endpoint.challenge(this.invite, status)) res.addHeader(k, v);
+    }
+    this.tx.respond(res);
+    channel.setVariable('sip_hangup_disposition', 'send_refuse');
+    channel.hangup(causeFromSip(status));
+  }
+
+  protected override onAck(_ack: SipRequest): void {
+    if (this.#acked) return;
+    this.#acked = true;
+    if (this.#byePending) this.sendBye(this.#byePending);
+  }
+
+  hangup(channel: Channel, cause: HangupCause): void {
+    if (this.tx.state === 'proceeding') {
+      // Unanswered: a final error. The B-leg's own status is reused when it failed a bridge.
+      let status = causeToSipStatus(cause);
+      const proto = channel.getVariable('last_bridge_proto_specific_hangup_cause');
+      if (proto?.startsWith('sip:') && !channel.isTrue('sip_ignore_remote_cause') && cause !== 'ORIGINATOR_CANCEL') {
+        const n = Number(proto.slice(4));
+        if (n >= 300 && n < 700) status = n;
+      }
+      channel.setVariable('sip_hangup_disposition', 'send_refuse');
+      const res = createResponse(this.invite, status, { toTag: this.toTag });
+      if (!channel.isTrue('disable_q850_reason')) res.addHeader('Reason', buildReasonHeader(cause));
+      this.tx.respond(res);
+      return;
+    }
+    if (!this.dialog || this.dialog.state === 'terminated') return;
+    // §15: no BYE before the ACK of our 2xx (or the transaction's timeout).
+    if (!this.#acked) {
+      this.#byePending = cause;
+      return;
+    }
+    this.sendBye(cause);
+  }
+}
+
+/** The far side of a bridge: we are the UAC of the INVITE we send. */
+export class OutboundLeg extends SipLeg implements ClientTransactionUser {
+  readonly request: SipRequest;
+  tx: InviteClientTransaction | undefined;
+  #answeredSent = false;
+
+  constructor(endpoint: SofiaEndpoint, request: SipRequest, hop: Hop) {
+    super(endpoint, hop);
+    this.request = request;
+  }
+
+  start(): void {
+    this.tx = this.stack.sendRequest(this.request, this.hop, this) as InviteClientTransaction;
+  }
+
+  ringReady(): void {}
+  preAnswer(): void {}
+  answer(): void {}
+
+  onResponse(res: SipResponse, _tx: ClientTransaction): void {
+    const ch = this.channel;
+    const status = res.status;
+    if (status < 200) {
+      if (status === 100 || ch.hungUp) return;
+      const sdp = res.body.length > 0 && res.contentType === SDP ? res.body : undefined;
+      if (sdp || status === 183) ch.markEarlyMedia(sdp);
+      else ch.markRinging();
+      return;
+    }
+    if (status < 300) {
+      const dialog = this.#confirm(res);
+      const ack = dialog.createRequest('ACK', { cseq: this.request.cseq?.seq });
+      this.stack.sendStateless(ack, this.hop);
+      if (ch.hungUp) {
+        // Answered after we gave up (CANCEL raced the 200): ACK, then BYE (§9.1).
+        this.sendBye(ch.hangupCause ?? 'ORIGINATOR_CANCEL');
+        return;
+      }
+      if (this.#answeredSent) return; // a retransmitted 2xx
+      this.#answeredSent = true;
+      const sdp = res.body.length > 0 ? res.body : undefined;
+      ch.setVariable('sip_term_status', undefined);
+      ch.markAnswered(sdp);
+      return;
+    }
+    if (ch.hungUp) return;
+    ch.setVariable('sip_term_status', String(status));
+    ch.setVariable('sip_term_cause', status < 700 ? String(status) : undefined);
+    ch.setVariable('proto_specific_hangup_cause', `sip:${status}`);
+    ch.setVariable('sip_invite_failure_status', String(status));
+    ch.setVariable('sip_invite_failure_phrase', res.reason);
+    ch.setVariable('sip_hangup_disposition', 'recv_refuse');
+    ch.hangup(causeFromSip(status, res.get('reason')));
+  }
+
+  #confirm(res: SipResponse): Dialog {
+    if (this.dialog && this.dialog.remoteTag === res.toTag) {
+      this.dialog.updateFromResponse(res);
+      return this.dialog;
+    }
+    const contact = this.request.get('contact') ?? `<${this.stack.contactUri()}>`;
+    this.dialog = Dialog.asUac(this.request, res, contact);
+    this.stack.addDialog(this.dialog, this);
+    return this.dialog;
+  }
+
+  onTimeout(): void {
+    const ch = this.channel;
+    if (ch.hungUp) return;
+    ch.setVariable('sip_term_status', '408');
+    ch.setVariable('proto_specific_hangup_cause', 'sip:408');
+    ch.hangup('RECOVERY_ON_TIMER_EXPIRE');
+  }
+
+  onTransportError(): void {
+    const ch = this.channel;
+    if (ch.hungUp) return;
+    ch.setVariable('sip_term_status', '503');
+    ch.hangup('NORMAL_TEMPORARY_FAILURE');
+  }
+
+  hangup(channel: Channel, cause: HangupCause): void {
+    if (this.dialog && this.dialog.state === 'confirmed') {
+      this.sendBye(cause);
+      return;
+    }
+    if (this.tx && (this.tx.state === 'calling' || this.tx.state === 'proceeding')) {
+      channel.setVariable('sip_hangup_disposition', 'send_cancel');
+      const reason = channel.isTrue('disable_q850_reason') ? undefined : buildReasonHeader(cause);
+      this.stack.cancel(this.tx, reason);
+    }
+  }
+}
+
+const IGNORE: ClientTransactionUser = { onResponse() {}, onTimeout() {}, onTransportError() {} };
