@@ -16,3 +16,8 @@ export { evalCommand, expandGlobals } from './commands/eval.js';
 export { strftimeCommand, strftime } from './commands/strftime.js';
 export { helpCommand } from './commands/help.js';
 export { SiptraceControl, sofiaCommand, type SofiaApiDeps } from './commands/sofia.js';
+export { ShowTables, formatShowTable, type ShowFormat, type ShowSource } from './commands/show.js';
+export {
+  REGISTRATION_COLUMNS, formatRegBlock, registrationUrl, registrationsShowSource, registrationsText, type RegBlockOptions, type RegistrationView,
+} from './commands/registrations.js';
+export * from './call-commands.js';

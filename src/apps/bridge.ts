@@ -1,16 +1,50 @@
-// `bridge <dial string>` (spec §4.4): originate the legs, relay their ringing and early media
-// to the caller, answer the caller with the winner's media and bridge the two until one hangs
-// up. On failure, set the originate variables and hang up or continue by continue_on_fail /
-// failure_causes; after the bridge, hangup_after_bridge / park_after_bridge /
-// transfer_after_bridge decide what the caller does next.
+// `bridge <dial string>` (spec §4.3–4.4): originate the legs (`,` at once, first answer wins,
+// `|` one group after the other), keep the caller informed while they ring, answer the caller
+// with the winner's media and bridge the two until one hangs up or is transferred. On failure
+// set the originate variables and hang up or continue by continue_on_fail / failure_causes;
+// after the bridge, hangup_after_bridge / park_after_bridge / transfer_after_bridge decide what
+// the caller does next.
+//
+// What the caller hears while the callee rings: with `ringback` (or `ignore_early_media`, or
+// `instant_ringback`) FreeSWITCH plays a generated tone as early media. Tones are the media
+// layer's: this module only signals, so in those cases the caller gets 180 Ringing and its phone
+// plays its own ringback; the callee's early media (183 with SDP) is passed through otherwise,
+// and also with `ringback` set when `bridge_early_media=true`.
 
-import type { AppContext, Application, Channel, HangupCause } from '../b2bua/index.js';
+import type { AppContext, Application, Channel, HangupCause, OriginatePlan } from '../b2bua/index.js';
 import { causeCode, isHangupCause, parseCause } from '../b2bua/index.js';
 import type { ConfigTree } from '../config/index.js';
+import { switchTrue } from '../dialplan/index.js';
+import { untilAborted } from './basic.js';
 import { resolveDialString } from './resolve.js';
 
 /** Causes after which the dialplan goes on when nothing says otherwise (spec §4.4). */
 const DEFAULT_CONTINUE: ReadonlySet<HangupCause> = new Set(['NO_ANSWER', 'NO_USER_RESPONSE', 'ORIGINATOR_CANCEL']);
+
+/** Default ring time when neither call_timeout nor originate_timeout says (FreeSWITCH: 60 s). */
+export const DEFAULT_CALL_TIMEOUT_SEC = 60;
+
+/** A variable of the dial string's `<>`/`{}` blocks (every leg carries the `{}` ones). */
+function planVariable(plan: OriginatePlan, name: string): string | undefined {
+  if (plan.variables[name] !== undefined) return plan.variables[name];
+  for (const group of plan.groups) for (const leg of group) if (leg.variables[name] !== undefined) return leg.variables[name];
+  return undefined;
+}
+
+/** `ignore_early_media=true|ring_ready|consume…`: anything but false/empty ignores it. */
+function ignoresEarlyMedia(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  return switchTrue(value) || /^(ring_ready|consume)/i.test(value);
+}
+
+/** Ring time in seconds: `{call_timeout}`/`{originate_timeout}` of the dial string, else the caller's call_timeout, else 60. */
+export function ringTimeSec(a: Channel, plan: OriginatePlan): number {
+  for (const text of [planVariable(plan, 'call_timeout'), planVariable(plan, 'originate_timeout'), a.getVariable('call_timeout')]) {
+    const n = Number.parseInt(text ?? '', 10);
+    if (Number.isFinite(n) && n > 0) return n;
+  }
+  return DEFAULT_CALL_TIMEOUT_SEC;
+}
 
 export function bridgeApp(config: () => ConfigTree): Application {
   return {
@@ -20,69 +54,105 @@ export function bridgeApp(config: () => ConfigTree): Application {
       const plan = resolveDialString(data, { core, config, channel: a });
       if ('error' in plan) {
         a.log.warn({ dial: data, err: plan.error }, 'bad dial string');
-        return fail(a, plan.cause, undefined);
+        return fail(a, plan.cause, undefined, ctx.signal);
       }
-      const timeoutSec = Number(a.getVariable('call_timeout') ?? plan.variables.originate_timeout ?? plan.variables.call_timeout ?? 60) || 60;
-      const ignoreEarly = a.isTrue('ignore_early_media') || plan.variables.ignore_early_media === 'true';
-      const result = await core.originate(plan, {
-        originator: a,
-        timeoutSec,
-        sdp: a.remoteSdp,
-        onProgress: (leg, kind, sdp) => {
-          if (a.answered || a.hungUp) return;
-          if (kind === 'earlyMedia' && sdp && !ignoreEarly && !a.getVariable('ringback')) {
-            a.preAnswer(sdp); // bypass: the callee's early media goes straight to the caller
-          } else if (a.callState !== 'RINGING' && a.callState !== 'EARLY') {
-            a.ringReady();
-          }
-          void leg;
-        },
-      });
-      if (!result.ok) return fail(a, result.cause, result.sipStatus);
+      const ignoreEarly = ignoresEarlyMedia(a.getVariable('ignore_early_media') ?? planVariable(plan, 'ignore_early_media'));
+      const bridgeEarly = switchTrue(a.getVariable('bridge_early_media') ?? planVariable(plan, 'bridge_early_media'));
+      const ringback = Boolean(a.getVariable('ringback'));
+      const instant = switchTrue(a.getVariable('instant_ringback') ?? planVariable(plan, 'instant_ringback'));
+      // Only one callee's early media reaches the caller: the first to send some.
+      let earlyFrom: Channel | undefined;
+      const ring = () => {
+        if (!a.answered && a.callState !== 'RINGING' && a.callState !== 'EARLY') a.ringReady();
+      };
+      if (instant) ring();
+      const legs: Channel[] = [];
+      // A transfer of the caller while its callees ring cancels them (the caller did not hang up).
+      const onAbort = () => {
+        for (const leg of legs) if (!leg.hungUp) leg.hangup('ORIGINATOR_CANCEL');
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      let result: Awaited<ReturnType<typeof core.originate>>;
+      try {
+        result = await core.originate(plan, {
+          originator: a,
+          timeoutSec: ringTimeSec(a, plan),
+          sdp: a.remoteSdp,
+          onLeg: (leg) => legs.push(leg),
+          onProgress: (leg, kind, sdp) => {
+            if (a.answered || a.hungUp) return;
+            const passMedia = kind === 'earlyMedia' && sdp !== undefined && !ignoreEarly && (!ringback || bridgeEarly);
+            if (passMedia && (earlyFrom === undefined || earlyFrom === leg)) {
+              earlyFrom = leg;
+              a.preAnswer(sdp); // the callee's early media (announcements, its ringback) to the caller
+            } else {
+              ring();
+            }
+          },
+        });
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+      if (!result.ok) return fail(a, result.cause, result.sipStatus, ctx.signal);
       const b = result.channel;
-      if (a.hungUp) {
-        b.hangup('ORIGINATOR_CANCEL');
+      if (a.hungUp || ctx.signal.aborted) {
+        b.hangup(a.hungUp ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING');
         return '';
       }
       a.setVariable('originate_disposition', 'SUCCESS');
       a.setVariable('DIALSTATUS', 'SUCCESS');
+      a.setVariable('originate_failed_cause', undefined);
       if (!a.answered) a.answer(b.remoteSdp);
       const ended = await core.bridge(a, b);
       if (ended.endedBy === b && !a.hungUp) {
-        a.setVariable('last_bridge_hangup_cause', b.hangupCause);
+        a.setVariable('last_bridge_hangup_cause', b.hangupCause ?? 'NORMAL_CLEARING');
         const proto = b.getVariable('proto_specific_hangup_cause');
         if (proto) a.setVariable('last_bridge_proto_specific_hangup_cause', proto);
-        if (a.isTrue('hangup_after_bridge')) a.hangup(b.hangupCause ?? 'NORMAL_CLEARING');
-        else if (a.isTrue('park_after_bridge')) await park(a);
-        else {
-          const next = a.getVariable('transfer_after_bridge');
-          if (next) {
-            const [dest, dp, ctxName] = next.split(/[ :]/);
-            core.transfer(a, dest ?? '', dp, ctxName);
-          }
-        }
-      } else if (ended.endedBy === a && !b.hungUp) {
-        b.hangup(a.hangupCause ?? 'NORMAL_CLEARING');
+        if (ctx.signal.aborted) return ''; // the caller is being transferred as well (-both)
+        afterBridge(a, b, ctx);
+        if (a.isTrue('park_after_bridge') && !a.hungUp) await park(a, ctx.signal);
+      } else if (ended.endedBy === a && !b.hungUp && !core.isExecuting(b)) {
+        // The callee has no dialplan of its own to go on with: it ends with the caller.
+        b.hangup(a.hungUp ? a.hangupCause ?? 'NORMAL_CLEARING' : 'NORMAL_CLEARING');
       }
       return '';
     },
   };
 }
 
-/** Record why the bridge failed, then hang up unless the dialplan asked to go on. */
-function fail(a: Channel, cause: HangupCause, sipStatus: string | undefined): string {
+/** What the caller does once its callee left: hang up, park, transfer, or the next action. */
+function afterBridge(a: Channel, b: Channel, ctx: AppContext): void {
+  if (a.isTrue('hangup_after_bridge')) {
+    a.hangup(b.hangupCause ?? 'NORMAL_CLEARING');
+    return;
+  }
+  if (a.isTrue('park_after_bridge')) return;
+  const next = a.getVariable('transfer_after_bridge');
+  if (next) {
+    // `<ext>[:<dialplan>[:<context>]]` (FS) or space separated.
+    const [dest, dp, cx] = next.trim().split(/[ :]+/);
+    if (dest) ctx.core.transfer(a, dest, dp || undefined, cx || undefined);
+  }
+}
+
+/**
+ * Record why the bridge failed, then hang up unless the dialplan asked to go on. A caller
+ * that is being transferred is left alone (FreeSWITCH checks CF_TRANSFER the same way).
+ */
+function fail(a: Channel, cause: HangupCause, sipStatus: string | undefined, signal: AbortSignal): string {
   a.setVariable('originate_failed_cause', cause);
   a.setVariable('originate_disposition', cause);
   a.setVariable('DIALSTATUS', cause);
   a.setVariable('last_bridge_hangup_cause', cause);
-  if (sipStatus) a.setVariable('last_bridge_proto_specific_hangup_cause', `sip:${sipStatus}`);
+  a.setVariable('last_bridge_proto_specific_hangup_cause', sipStatus ? `sip:${sipStatus}` : undefined);
   a.log.info({ cause }, `Originate Failed.  Cause: ${cause}`);
-  if (a.hungUp) return cause;
+  if (a.hungUp || signal.aborted) return cause;
   if (shouldContinue(a, cause, sipStatus)) return cause;
   a.hangup(cause);
   return cause;
 }
 
+/** A cause list as written in continue_on_fail / failure_causes: names, Q.850 or SIP numbers. */
 function causeList(text: string): Set<string> {
   const out = new Set<string>();
   for (const raw of text.split(/[,|]/)) {
@@ -98,13 +168,14 @@ function causeList(text: string): Set<string> {
   return out;
 }
 
-function shouldContinue(a: Channel, cause: HangupCause, sipStatus: string | undefined): boolean {
+/** Whether the dialplan goes on after a failed bridge with `cause` (spec §4.4). */
+export function shouldContinue(a: Channel, cause: HangupCause, sipStatus: string | undefined): boolean {
   if (cause === 'ATTENDED_TRANSFER') return false;
   const matches = (list: Set<string>) => list.has(cause) || list.has(String(causeCode(cause))) || (sipStatus !== undefined && list.has(sipStatus));
   // FreeSWITCH's name is continue_on_fail; call-centre guides also write continue_on_failure.
   const cof = a.getVariable('continue_on_fail') ?? a.getVariable('continue_on_failure');
   if (cof !== undefined) {
-    if (/^(true|yes|on|1)$/i.test(cof.trim())) return true;
+    if (switchTrue(cof.trim())) return true;
     if (/^(false|no|off|0)$/i.test(cof.trim())) return false;
     return matches(causeList(cof));
   }
@@ -113,10 +184,7 @@ function shouldContinue(a: Channel, cause: HangupCause, sipStatus: string | unde
   return DEFAULT_CONTINUE.has(cause);
 }
 
-function park(a: Channel): Promise<void> {
+async function park(a: Channel, signal: AbortSignal): Promise<void> {
   a.setState('CS_PARK');
-  return new Promise((resolve) => {
-    if (a.hungUp) return resolve();
-    a.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(signal);
 }

@@ -1,7 +1,8 @@
 // Turning a dial string into an originate plan the core can dial: parse it, expand each leg,
 // and resolve endpoints the core does not know — `user/<id>[@domain]` through the directory's
 // `dial-string` (by default `${sofia_contact(*/id@domain)}`, which the registrar answers), with
-// the user's variables on the new leg — down to `sofia/…` and `error/…` legs.
+// the user's variables on the new leg, and `group/<name>[@domain]` as all its members at once —
+// down to `sofia/…` and `error/…` legs.
 
 import type { Channel, CallCore, LegSpec, OriginatePlan } from '../b2bua/index.js';
 import type { ConfigTree } from '../config/index.js';
@@ -57,9 +58,11 @@ function resolveLeg(leg: DialLeg, groupVars: Record<string, string>, ctx: Resolv
     case 'gateway':
       return [{ technology: 'sofia', target: `gateway/${ep.gateway}/${ep.number}`, variables: legVars }];
     case 'error':
-      return [{ technology: 'error', target: ep.causeText || ep.cause, variables: legVars }];
+      return [{ technology: 'error', target: ep.cause, variables: legVars }];
     case 'user':
       return resolveUser(ep.user, ep.domain, legVars, ctx, depth);
+    case 'group':
+      return resolveGroup(ep.group, ep.domain, legVars, ctx, depth);
     case 'expression': {
       if (depth >= MAX_DEPTH) return [{ technology: 'error', target: 'INVALID_URL', variables: legVars }];
       const sub = resolveExpanded(ctx.core.expand(ep.text, ctx.channel), ctx, depth + 1);
@@ -88,6 +91,9 @@ function resolveUser(id: string, domainName: string | undefined, legVars: Record
   const userVars: Record<string, string> = {};
   for (const e of user.variables.list) userVars[e.name] = e.value;
   const scoped = { ...userVars, ...legVars, dialed_user: user.id, dialed_domain: domain };
+  // FS sets these on the calling channel too (the dial-string may read them).
+  ctx.channel?.setVariable('dialed_user', user.id);
+  ctx.channel?.setVariable('dialed_domain', domain);
   // Expand the dial-string with dialed_user/dialed_domain visible, as FreeSWITCH does.
   const expanded = ctx.core.expand(dialString.replace(/\$\{dialed_(user|domain)\}/g, (_m, which: string) => (which === 'user' ? user.id : domain)), ctx.channel);
   let sub: OriginatePlan;
@@ -100,4 +106,15 @@ function resolveUser(id: string, domainName: string | undefined, legVars: Record
   const legs = sub.groups.flat();
   if (legs.length === 0) return [{ technology: 'error', target: 'USER_NOT_REGISTERED', variables: scoped }];
   return legs.map((l) => ({ ...l, variables: { ...sub.variables, ...scoped, ...l.variables } }));
+}
+
+/**
+ * `group/sales@domain`: every member of the directory group (pointers included), rung at once
+ * as `user/<member>@<domain>` legs. An unknown group → NO_ROUTE_DESTINATION.
+ */
+function resolveGroup(name: string, domainName: string | undefined, legVars: Record<string, string>, ctx: ResolveContext, depth: number): LegSpec[] {
+  const d = ctx.config().directory.domain(domainName);
+  const members = d?.groups.get(name);
+  if (!d || !members || members.length === 0) return [{ technology: 'error', target: 'NO_ROUTE_DESTINATION', variables: legVars }];
+  return members.flatMap((id) => resolveUser(id, d.name, legVars, ctx, depth));
 }

@@ -38,6 +38,13 @@ export interface OriginateOptions {
   onLeg?: (leg: Channel) => void;
 }
 
+/** How a bridge ended: which side left, its cause when it hung up, and whether it hung up or was transferred. */
+export interface BridgeEnd {
+  endedBy: Channel;
+  cause: HangupCause | undefined;
+  reason: 'hangup' | 'transfer';
+}
+
 export type OriginateResult =
   | { ok: true; channel: Channel }
   | { ok: false; cause: HangupCause; sipStatus?: string };
@@ -70,7 +77,10 @@ export class CallCore extends EventEmitter<CoreEvents> {
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #pendingTransfer = new WeakMap<Channel, Pending>();
   readonly #executing = new WeakSet<Channel>();
-  readonly #appAbort = new WeakMap<Channel, AbortController>();
+  /** The running applications of each channel, innermost last (execute_extension nests them). */
+  readonly #appAbort = new WeakMap<Channel, AbortController[]>();
+  /** Ends the bridge a channel is in, when it is transferred out of it. */
+  readonly #bridgeEnd = new WeakMap<Channel, () => void>();
   #expander: Expander = (text) => text;
   readonly #globals: (name: string) => string | undefined;
   // status counters
@@ -111,6 +121,11 @@ export class CallCore extends EventEmitter<CoreEvents> {
     this.#dialplans.set(dp.name.toLowerCase(), dp);
   }
 
+  /** A registered dialplan (`XML`, `inline` …), for applications that hunt (execute_extension). */
+  dialplan(name: string): Dialplan | undefined {
+    return this.#dialplans.get(name.toLowerCase());
+  }
+
   registerEndpoint(ep: Endpoint): void {
     this.#endpoints.set(ep.technology.toLowerCase(), ep);
   }
@@ -140,6 +155,11 @@ export class CallCore extends EventEmitter<CoreEvents> {
 
   channel(uuid: string): Channel | undefined {
     return this.#channels.get(uuid);
+  }
+
+  /** Whether the channel runs its own task list (it routed, or was transferred into a dialplan). */
+  isExecuting(ch: Channel): boolean {
+    return this.#executing.has(ch);
   }
 
   /** Whether a new session may start now (max-sessions and sessions-per-second). */
@@ -254,7 +274,9 @@ export class CallCore extends EventEmitter<CoreEvents> {
     const controller = new AbortController();
     const onHangup = () => controller.abort();
     ch.signal.addEventListener('abort', onHangup, { once: true });
-    this.#appAbort.set(ch, controller);
+    let running = this.#appAbort.get(ch);
+    if (!running) this.#appAbort.set(ch, (running = []));
+    running.push(controller);
     let response: string | undefined;
     try {
       response = (await app.run(ch, expanded, { core: this, signal: controller.signal })) ?? undefined;
@@ -263,7 +285,9 @@ export class CallCore extends EventEmitter<CoreEvents> {
       response = `-ERR ${(err as Error).message}`;
     } finally {
       ch.signal.removeEventListener('abort', onHangup);
-      this.#appAbort.delete(ch);
+      const at = running.lastIndexOf(controller);
+      if (at >= 0) running.splice(at, 1);
+      if (running.length === 0) this.#appAbort.delete(ch);
     }
     if (response !== undefined) ch.setVariable('current_application_response', response);
     publishChannelEvent(this.bus, 'CHANNEL_EXECUTE_COMPLETE', ch, [...extra, ['Application-Response', response ?? '_none_']]);
@@ -287,7 +311,9 @@ export class CallCore extends EventEmitter<CoreEvents> {
     }
     ch.setVariable('session_transfers', String(done + 1));
     this.#pendingTransfer.set(ch, { destination, dialplan, context });
-    this.#appAbort.get(ch)?.abort();
+    // Everything the channel runs stops (nested apps too), and a bridge it is in ends.
+    for (const c of [...(this.#appAbort.get(ch) ?? [])]) c.abort();
+    this.#bridgeEnd.get(ch)?.();
     if (!this.#executing.has(ch)) {
       const next = this.#pendingTransfer.get(ch)!;
       this.#pendingTransfer.delete(ch);
@@ -403,16 +429,14 @@ export class CallCore extends EventEmitter<CoreEvents> {
   }
 
   #newOutboundLeg(spec: LegSpec, vars: Record<string, string>, a: Channel | undefined): Channel {
-    // Caller id on the new leg: origination_caller_id_* > A's effective_caller_id_* > A's caller id.
-    const pick = (...names: string[]) => {
-      for (const n of names) {
-        const v = vars[n] ?? a?.getVariable(n);
-        if (v) return v;
-      }
-      return undefined;
-    };
-    const cidName = pick('origination_caller_id_name', 'effective_caller_id_name') ?? a?.profile.callerIdName ?? '';
-    const cidNumber = pick('origination_caller_id_number', 'effective_caller_id_number') ?? a?.profile.callerIdNumber ?? '';
+    // Caller id on the new leg: origination_caller_id_* (dial string, else A) > A's
+    // effective_caller_id_* > A's caller id. effective_caller_id_* among the leg's own variables
+    // (a `user/` leg carries the callee's directory variables) say who the callee is when it
+    // calls, so they never name the caller here (FS reads them from the originating channel).
+    const pick = (kind: 'name' | 'number') =>
+      vars[`origination_caller_id_${kind}`] || a?.getVariable(`origination_caller_id_${kind}`) || a?.getVariable(`effective_caller_id_${kind}`) || undefined;
+    const cidName = pick('name') ?? a?.profile.callerIdName ?? '';
+    const cidNumber = pick('number') ?? a?.profile.callerIdNumber ?? '';
     const variables = new Map<string, string>();
     // Exported variables of the A-leg go to every leg it originates.
     const exported = a?.getVariable('export_vars');
@@ -420,7 +444,8 @@ export class CallCore extends EventEmitter<CoreEvents> {
       for (const name of exported.split(',')) {
         const n = name.trim();
         const v = a.getVariable(n);
-        if (n && v !== undefined) variables.set(n.startsWith('nolocal:') ? n.slice(8) : n, v);
+        // `nolocal:x` / `_nolocal_x` (any case) was set here under that name; the leg gets `x`.
+        if (n && v !== undefined) variables.set(n.replace(/^(nolocal:|_nolocal_)/i, ''), v);
       }
     }
     for (const [k, v] of Object.entries(vars)) variables.set(k, v);
@@ -437,7 +462,7 @@ export class CallCore extends EventEmitter<CoreEvents> {
         destinationNumber: spec.target,
         networkAddr: '',
         ani: cidNumber,
-        context: a?.profile.context ?? 'default',
+        context: vars.user_context || a?.profile.context || 'default',
         dialplan: 'XML',
         source: `mod_${spec.technology}`,
         calleeIdNumber: spec.target,
@@ -455,10 +480,10 @@ export class CallCore extends EventEmitter<CoreEvents> {
 
   /**
    * Link two answered channels: partners, CHANNEL_BRIDGE, bridge variables. Resolves when
-   * either side hangs up or they are unbridged; the other side is left for the caller to
-   * handle (hangup_after_bridge, continue the dialplan …).
+   * either side hangs up or is transferred out of the bridge (`reason`); the other side is left
+   * for the caller to handle (hangup_after_bridge, continue the dialplan …).
    */
-  bridge(a: Channel, b: Channel): Promise<{ endedBy: Channel; cause: HangupCause | undefined }> {
+  bridge(a: Channel, b: Channel): Promise<BridgeEnd> {
     const now = nowUs();
     a.partner = b;
     b.partner = a;
@@ -476,20 +501,29 @@ export class CallCore extends EventEmitter<CoreEvents> {
     publishChannelEvent(this.bus, 'CHANNEL_BRIDGE', a, ids);
     a.log.info({ other: b.uuid }, `Channel [${a.name}] and [${b.name}] bridged`);
     return new Promise((resolve) => {
-      const end = (endedBy: Channel) => {
+      let ended = false;
+      const end = (endedBy: Channel, reason: BridgeEnd['reason']) => {
+        if (ended) return;
+        ended = true;
         a.off('hangup', onA);
         b.off('hangup', onB);
+        if (this.#bridgeEnd.get(a) === onTransferA) this.#bridgeEnd.delete(a);
+        if (this.#bridgeEnd.get(b) === onTransferB) this.#bridgeEnd.delete(b);
         if (a.partner === b) a.partner = undefined;
         if (b.partner === a) b.partner = undefined;
         publishChannelEvent(this.bus, 'CHANNEL_UNBRIDGE', a, ids);
-        resolve({ endedBy, cause: endedBy.hangupCause });
+        resolve({ endedBy, cause: endedBy.hangupCause, reason });
       };
-      const onA = () => end(a);
-      const onB = () => end(b);
-      if (a.hungUp) return end(a);
-      if (b.hungUp) return end(b);
+      const onA = () => end(a, 'hangup');
+      const onB = () => end(b, 'hangup');
+      const onTransferA = () => end(a, 'transfer');
+      const onTransferB = () => end(b, 'transfer');
+      if (a.hungUp) return end(a, 'hangup');
+      if (b.hungUp) return end(b, 'hangup');
       a.once('hangup', onA);
       b.once('hangup', onB);
+      this.#bridgeEnd.set(a, onTransferA);
+      this.#bridgeEnd.set(b, onTransferB);
     });
   }
 

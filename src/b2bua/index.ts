@@ -9,3 +9,5 @@ export * from './core.js';
 export { SofiaProfile, type SofiaProfileOptions } from './sofia-profile.js';
 export { Sofia, SofiaEndpoint, type AuthorizedCaller, type InviteAuthorizer, type SofiaEndpointOptions } from './sofia/sofia-endpoint.js';
 export { InboundLeg, OutboundLeg, SipLeg } from './sofia/sip-leg.js';
+export { createInviteAuthorizer, type InviteAuthOptions } from './sofia/invite-auth.js';
+export * from './cdr/index.js';

@@ -7,12 +7,17 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, EventBus, LogTap, createRootLogger, fsLogLevelControl, type Logger, type LogLevel } from '../common/index.js';
 import { AclEvaluator, ConfigStore, type ConfigTree } from '../config/index.js';
-import { SofiaProfile } from '../b2bua/index.js';
+import { CallCore, CdrWriter, Sofia, SofiaEndpoint, SofiaProfile, createInviteAuthorizer, readJsonCdrConf } from '../b2bua/index.js';
+import { InlineDialplan, XmlDialplan, compileDialplan, dialplanApis, makeExpander, type ApiFunction } from '../dialplan/index.js';
 import {
-  ApiRegistry, MapGlobalVariables, SiptraceControl, createStaticStatusProvider, productInfo, registerGenericCommands, sofiaCommand, startHeartbeat,
+  domainExistsApi, groupCallApi, hashApi, moduleExistsApi, registerApplications, sofiaContactApi, userDataApi, type ContactSource,
+} from '../apps/index.js';
+import {
+  ApiRegistry, MapGlobalVariables, ShowTables, SiptraceControl, createStaticStatusProvider, productInfo, registerGenericCommands,
+  registerCallCommands, registrationsShowSource, registrationsText, sofiaCommand, startHeartbeat,
 } from '../api/index.js';
-
-import { EslServer, isLoopbackAddress } from '../esl/index.js';
+import { SipRegistrar, SqliteLocationStore, fsPath, loadOrCreateNonceSecret, makeAor, registrarSettings } from '../registrar/index.js';
+import { EslServer, isLoopbackAddress, serializeEvent } from '../esl/index.js';
 
 export interface SwitchOptions {
   confDir: string;
@@ -37,6 +42,16 @@ export class Switch {
   readonly api: ApiRegistry;
   readonly profiles: SofiaProfile[] = [];
   readonly siptrace: SiptraceControl;
+  /** `show <what>`: registrations now; calls and channels add their sources here. */
+  readonly show = new ShowTables();
+  /** The registrar of each profile, by profile name. */
+  readonly registrars = new Map<string, SipRegistrar>();
+  readonly core: CallCore;
+  readonly sofia = new Sofia();
+  /** `${api(…)}` functions for the dialplan: the dialplan's own plus the switch's. */
+  readonly expansionApis = new Map<string, ApiFunction>(dialplanApis);
+  #store: SqliteLocationStore | undefined;
+  #cdr: CdrWriter | undefined;
   #esl: EslServer | undefined;
   #stopHeartbeat: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
@@ -59,6 +74,13 @@ export class Switch {
     );
     this.api = new ApiRegistry();
     this.siptrace = new SiptraceControl(logTap);
+    this.core = new CallCore({
+      bus: this.bus,
+      logger,
+      maxSessions: tree.switchConf.maxSessions,
+      sessionsPerSecond: tree.switchConf.sessionsPerSecond,
+      globals: (name) => this.config.current.getGlobal(name),
+    });
     this.#acl = new AclEvaluator(tree.acl);
   }
 
@@ -83,11 +105,59 @@ export class Switch {
     const tree = this.config.current;
     for (const w of tree.warnings) this.logger.warn({ mod: 'config' }, w.message);
     const globals = new MapGlobalVariables(Object.fromEntries(tree.globals));
+    // The dialplan: compiled now (a bad regex stops the start with file:line:col) and on every
+    // reloadxml before the new tree is accepted (a bad regex keeps the old one).
+    const xml = new XmlDialplan(compileDialplan(tree.dialplan.contexts), this.logger);
+    const compiled = new WeakMap<ConfigTree, ReturnType<typeof compileDialplan>>();
+    this.config.addValidator((next) => compiled.set(next, compileDialplan(next.dialplan.contexts)));
     this.config.on('reload', (current: ConfigTree) => {
       for (const [k, v] of current.globals) globals.set(k, v);
       this.#acl = new AclEvaluator(current.acl);
+      const dp = compiled.get(current);
+      if (dp) xml.update(dp);
     });
-    const status = createStaticStatusProvider({ maxSessions: tree.switchConf.maxSessions, spsLimit: tree.switchConf.sessionsPerSecond });
+    this.core.registerDialplan(xml);
+    this.core.registerDialplan(new InlineDialplan());
+    this.core.setExpander(makeExpander(() => this.expansionApis, (name) => globals.get(name)));
+    const cfg = () => this.config.current;
+    const apps = registerApplications(this.core, {
+      config: cfg,
+      globals: { set: (n, v) => globals.set(n, v), delete: (n) => globals.delete(n) },
+    });
+    this.core.registerEndpoint(this.sofia);
+    // API functions usable both as `${fn(args)}` in the dialplan and as console commands.
+    for (const [name, fn, module, usage] of [
+      ['hash', hashApi(apps.hash), 'mod_hash', 'insert|insert_ifempty|select|delete|delete_ifmatch/realm/key[/value]'],
+      ['user_data', userDataApi(cfg), 'mod_commands', '<user>@<domain> [var|param|attr] <name>'],
+      ['domain_exists', domainExistsApi(cfg), 'mod_commands', '<domain>'],
+      ['module_exists', moduleExistsApi, 'mod_commands', '<module>'],
+      ['group_call', groupCallApi(cfg), 'mod_dptools', '<group>@<domain>[+F|+A|+E]'],
+      ['sofia_contact', sofiaContactApi({ contacts: this.#contactSource(), defaultDomain: () => cfg().directory.defaultDomain }), 'mod_sofia', '[profile/]<user>@<domain>'],
+    ] as const) {
+      this.expansionApis.set(name, fn);
+      this.api.register(name, { module, usage, handler: (args: string) => fn(args) });
+    }
+    this.#cdr = await CdrWriter.open({ core: this.core, config: cfg, dataDir: this.config.dataDir, logger: this.logger });
+    this.config.addValidator((next) => {
+      readJsonCdrConf(next);
+    });
+    this.config.on('reload', () => this.#cdr?.kickDelivery());
+    const base = createStaticStatusProvider({ maxSessions: tree.switchConf.maxSessions, spsLimit: tree.switchConf.sessionsPerSecond });
+    const status = {
+      snapshot: () => {
+        const c = this.core.counters;
+        return {
+          ...base.snapshot(),
+          sessionsSinceStartup: c.sinceStartup,
+          sessionCount: c.current,
+          sessionPeakMax: c.peak,
+          sessionPeakFiveMin: c.peakFiveMin,
+          sessionsPerSecondLast: c.perSecondLast,
+          spsMax: c.perSecondMax,
+          spsFiveMin: c.perSecondFiveMin,
+        };
+      },
+    };
     registerGenericCommands(this.api, {
       bus: this.bus,
       status,
@@ -95,21 +165,41 @@ export class Switch {
       logLevel: fsLogLevelControl(this.logger),
       reload: () => this.config.reload(),
       product: productInfo(),
+      fsctl: {
+        send_sighup: async () => {
+          await this.#cdr?.hup();
+          return '+OK\n';
+        },
+      },
     });
     this.api.register('sofia', sofiaCommand({
       profiles: () => this.profiles,
       aliases: () => this.#aliases(),
       logTap: this.logTap,
+      channelsInUse: (name) => [...this.core.channels()].filter((c) => c.getVariable('sip_profile_name') === name).length,
       setStackDebug: (level) => {
         for (const p of this.profiles) p.setDebug(level > 0);
       },
+      registrationCount: async (p) => (await this.registrars.get(p)?.count()) ?? 0,
+      registrations: (p, sub, arg) =>
+        registrationsText(this.registrars.get(p)!, sub, arg, { hostname: this.bus.identity.hostname, nowSec: Math.floor(Date.now() / 1000) }),
+      flushRegistrations: async (p, what) => (await this.registrars.get(p)?.flush(what)) ?? 0,
     }, this.siptrace));
+    this.show.add('registrations', registrationsShowSource(() => this.registrars.values(), () => this.bus.identity.hostname));
+    this.api.register('show', this.show.command());
+    registerCallCommands(this.api, { core: this.core, config: cfg, show: this.show, serializeEvent });
 
     const userAgent = `${productInfo().name}/${productInfo().version}`;
     for (const conf of tree.sipProfiles) {
       const profile = new SofiaProfile({ conf, logger: this.logger, userAgent });
+      this.#attachRegistrar(profile);
       await profile.start();
       this.profiles.push(profile);
+      const registrar = this.registrars.get(profile.name);
+      const authorizer = registrar
+        ? createInviteAuthorizer({ profile: conf, authenticator: registrar.authenticator, directory: () => this.config.current.directory, acl: () => this.#acl })
+        : undefined;
+      this.sofia.add(new SofiaEndpoint({ profile, core: this.core, logger: this.logger, authorizer }));
       if (conf.bool('sip-trace', false)) this.siptrace.setProfile(profile, true);
     }
 
@@ -127,6 +217,57 @@ export class Switch {
     await this.#esl.listen();
     this.#stopHeartbeat = startHeartbeat(this.bus, status, es.heartbeatIntervalSec * 1000, productInfo());
     this.logger.info({ mod: 'core', ...this.ready }, 'softswitch ready');
+  }
+
+  /**
+   * The registrar of a profile (issue 4), attached before the profile listens so that no
+   * REGISTER meets a 405. One location store for all, `<data>/db/registrations.db`; one nonce
+   * secret, `<data>/db/nonce.secret`, so nonces survive a restart.
+   */
+  #attachRegistrar(profile: SofiaProfile): void {
+    const db = join(this.config.dataDir, 'db');
+    this.#store ??= SqliteLocationStore.open(join(db, 'registrations.db'), {
+      groupCommit: true,
+      onError: (err) => this.logger.error({ mod: 'registrar', err }, 'location store write failed'),
+    });
+    const registrar = new SipRegistrar({
+      stack: profile.stack,
+      settings: registrarSettings(profile.conf),
+      directory: () => this.config.current.directory,
+      acl: () => this.#acl,
+      store: this.#store,
+      bus: this.bus,
+      logger: this.logger,
+      nonceSecret: loadOrCreateNonceSecret(join(db, 'nonce.secret')),
+    });
+    registrar.start();
+    this.registrars.set(profile.name, registrar);
+  }
+
+  /**
+   * Registrations for `${sofia_contact(…)}`, read synchronously from the location store: each
+   * binding's Contact, and the address to really send to (`fs_path`) when the phone is behind
+   * NAT or on a stream transport.
+   */
+  #contactSource(): ContactSource {
+    return {
+      contactsOf: (user, domain) => {
+        const store = this.#store;
+        if (!store) return [];
+        const out: Array<{ profile: string; contactUri: string; reachUri?: string; q: number; at: number }> = [];
+        for (const p of this.profiles) {
+          const dbDomain = registrarSettings(p.conf).forceRegisterDbDomain ?? domain;
+          const bindings = store.lookup(makeAor(user, dbDomain), Math.floor(Date.now() / 1000) - 60) as Array<import('../registrar/index.js').StoredBinding>;
+          for (const b of bindings) {
+            if (b.profile !== undefined && b.profile !== p.name) continue;
+            if (out.some((o) => o.contactUri === b.contactUri)) continue;
+            out.push({ profile: b.profile ?? p.name, contactUri: b.contactUri, reachUri: b.natted || b.transport !== 'udp' ? fsPath(b) : undefined, q: b.q ?? 1, at: b.registeredAt });
+          }
+        }
+        out.sort((a, b) => b.q - a.q || b.at - a.at);
+        return out.map(({ profile, contactUri, reachUri }) => ({ profile, contactUri, reachUri }));
+      },
+    };
   }
 
   /** Each directory domain aliased to the profiles whose `<domain alias="true">` covers it. */
@@ -160,8 +301,15 @@ export class Switch {
   async #stop(): Promise<void> {
     this.logger.info({ mod: 'core' }, 'softswitch stopping');
     this.#stopHeartbeat?.();
+    // Calls first: every leg gets its BYE/CANCEL/final response before the sockets close.
+    const calls = await this.core.hangupAll('SYSTEM_SHUTDOWN');
+    if (calls > 0) await new Promise((r) => setTimeout(r, 200));
+    await this.#cdr?.close();
+    this.core.close();
     await this.#esl?.close();
+    for (const r of this.registrars.values()) r.stop();
     for (const p of [...this.profiles].reverse()) await p.stop();
+    this.#store?.close();
     this.logger.info({ mod: 'core' }, 'softswitch stopped');
     this.logger.flush();
   }

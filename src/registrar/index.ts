@@ -1,7 +1,8 @@
 // The registrar's public surface: digest authentication (challenge/verify, nonces, brute-force
 // bans), the auth policy of a profile, the location store (interface + SQLite), the RFC 3261
 // §10.3 binding logic, NAT detection, and the registrar's event header lists. Protocol
-// independent: the SIP endpoint in b2bua/ parses requests and feeds these plain inputs.
+// independent; sip-registrar.ts wires them to a SipStack: the registrar of a profile, with the
+// lookup the call layer uses to reach a registered user.
 
 export * from './errors.js';
 export * from './digest.js';
@@ -15,3 +16,6 @@ export * from './sqlite-location-store.js';
 export * from './registrar.js';
 export * from './nat.js';
 export * from './events.js';
+export * from './registrar-settings.js';
+export { RegistrationKeepalive, type KeepaliveOptions } from './keepalive.js';
+export { SipRegistrar, type ReachableContact, type SipRegistrarOptions } from './sip-registrar.js';

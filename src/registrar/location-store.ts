@@ -71,6 +71,8 @@ export interface ListFilter {
   contains?: string;
   /** Only bindings with expiresAt > this. */
   unexpiredAt?: number;
+  /** Only NATed (true) or only direct (false) bindings (keep-alive pings). */
+  natted?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -91,9 +93,10 @@ export interface LocationStore {
   remove(aor: string, match?: RemoveMatch): Awaitable<StoredBinding[]>;
   /**
    * Remove bindings with expiresAt <= cutoffSec (pass now − late margin), at most `limit`,
-   * soonest first; returns them so the caller can publish `sofia::expire`.
+   * soonest first, only those of `profile` when given; returns them so the caller can publish
+   * `sofia::expire`.
    */
-  expire(cutoffSec: number, limit?: number): Awaitable<StoredBinding[]>;
+  expire(cutoffSec: number, limit?: number, profile?: string): Awaitable<StoredBinding[]>;
   list(filter?: ListFilter): Awaitable<StoredBinding[]>;
   count(filter?: ListFilter): Awaitable<number>;
   /**

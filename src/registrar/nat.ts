@@ -48,6 +48,11 @@ export class NetworkList {
  */
 export const NAT_AUTO_NETWORKS: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
 
+/** Anything that says whether an address is in a set: a NetworkList, or an ACL seen through a closure. */
+export interface AddressMatcher {
+  contains(address: string): boolean;
+}
+
 export interface NatInput {
   /** Host and port of the Contact URI. */
   contactHost: string;
@@ -63,15 +68,30 @@ export interface NatInput {
   /** `aggressive-nat-detection` (off in vanilla). */
   aggressive?: boolean;
   /** `apply-nat-acl` (vanilla `nat.auto`); default NAT_AUTO_NETWORKS. Pass [] to disable. */
-  natNetworks?: NetworkList | readonly string[];
+  natNetworks?: AddressMatcher | readonly string[];
   /** `local-network-acl` (vanilla `localnet.auto`): a source in it is never NAT. */
-  localNetworks?: NetworkList | readonly string[];
+  localNetworks?: AddressMatcher | readonly string[];
+  /**
+   * Also NAT when, over UDP, the Contact's ip:port is not where the packet came from, or the
+   * Contact host is not an IP address we could send to (a name, 0.0.0.0): the source address
+   * is then the only one known to reach the phone (FreeSWITCH gets there with
+   * `NDLB-received-in-nat-reg-contact`). Off unless asked for.
+   */
+  contactMismatch?: boolean;
   /** `tcp-always-nat` / `tls-always-nat`. */
   tcpAlwaysNat?: boolean;
   tlsAlwaysNat?: boolean;
 }
 
-export type NatReason = 'via-received' | 'via-host' | 'via-port' | 'contact-in-nat-acl' | 'tcp-always-nat' | 'tls-always-nat';
+export type NatReason =
+  | 'via-received'
+  | 'via-host'
+  | 'via-port'
+  | 'contact-in-nat-acl'
+  | 'contact-unreachable'
+  | 'contact-mismatch'
+  | 'tcp-always-nat'
+  | 'tls-always-nat';
 
 export interface NatResult {
   natted: boolean;
@@ -80,15 +100,28 @@ export interface NatResult {
 
 const defaultNatList = new NetworkList(NAT_AUTO_NETWORKS);
 
-function asList(v: NetworkList | readonly string[] | undefined, fallback: NetworkList | undefined): NetworkList | undefined {
+function asList(v: AddressMatcher | readonly string[] | undefined, fallback: AddressMatcher | undefined): AddressMatcher | undefined {
   if (v === undefined) return fallback;
-  return v instanceof NetworkList ? v : new NetworkList(v);
+  return isStringList(v) ? new NetworkList(v) : v;
+}
+
+function isStringList(v: AddressMatcher | readonly string[]): v is readonly string[] {
+  return Array.isArray(v);
+}
+
+/** 0.0.0.0, ::, or not an IP literal: nothing we could send a request to. */
+function unreachableHost(host: string): boolean {
+  const h = bareHost(host);
+  const family = isIP(h);
+  return family === 0 || h === '0.0.0.0' || (family === 6 && /^[0:]+$/.test(h));
 }
 
 /**
  * Spec §5.2: NAT if (a) aggressive detection is on and the top Via has `received`, or its host
- * differs from the source IP, or its explicit port from the source port; or (b) the Contact host is in the NAT ACL. Then never NAT when
- * the source is on the local network — except that `tcp-always-nat` / `tls-always-nat` win.
+ * differs from the source IP, or its explicit port from the source port; or (b) the Contact host
+ * is in the NAT ACL; or (c) with `contactMismatch`, the Contact cannot be reached or is not the
+ * UDP source. Then never NAT when the source is on the local network — except that
+ * `tcp-always-nat` / `tls-always-nat` win.
  */
 export function detectNat(input: NatInput): NatResult {
   let reason: NatReason | undefined;
@@ -103,6 +136,12 @@ export function detectNat(input: NatInput): NatResult {
     const local = asList(input.localNetworks, undefined);
     // nat.auto excludes the switch's own LAN: a private Contact on our LAN is not NAT.
     if (nat?.contains(input.contactHost) && !local?.contains(input.contactHost)) reason = 'contact-in-nat-acl';
+  }
+  if (reason === undefined && input.contactMismatch && input.transport === 'udp') {
+    if (unreachableHost(input.contactHost)) reason = 'contact-unreachable';
+    else if (bareHost(input.contactHost) !== bareHost(input.sourceIp) || (input.contactPort ?? 5060) !== input.sourcePort) {
+      reason = 'contact-mismatch';
+    }
   }
   if (reason !== undefined) {
     const local = asList(input.localNetworks, undefined);

@@ -105,12 +105,17 @@ export const MAX_DELTA_SECONDS = 4294967295;
 /** Contacts examined in one REGISTER, whatever the cap says (bounds the work per request). */
 const HARD_MAX_CONTACTS = 256;
 
-/** Parse delta-seconds (`3600`, also `"3600"`); values beyond 2**32-1 are clamped. Undefined if not a number. */
+/**
+ * Parse delta-seconds (`3600`, also `"3600"`). Undefined when it is not a number or lies beyond
+ * 2**32-1: RFC 3261 §20.19 allows 0 to (2**32)-1, and a REGISTER asking for more is malformed
+ * (answered 400 with nothing stored) rather than silently clamped.
+ */
 export function parseDeltaSeconds(raw: string): number | undefined {
   const v = unquoteParam(raw) ?? '';
   if (!/^\d+$/.test(v)) return undefined;
-  if (v.replace(/^0+/, '').length > 10) return MAX_DELTA_SECONDS;
-  return Math.min(Number(v), MAX_DELTA_SECONDS);
+  if (v.replace(/^0+/, '').length > 10) return undefined;
+  const n = Number(v);
+  return n <= MAX_DELTA_SECONDS ? n : undefined;
 }
 
 function parseQ(raw: string | undefined): number | undefined {

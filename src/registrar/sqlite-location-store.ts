@@ -3,7 +3,10 @@
 // statements, and a schema_version table so later versions can migrate the file in place.
 // Opening does no per-row work, so a store with 100,000 bindings opens in milliseconds and every
 // unexpired registration survives a restart. All calls are synchronous (better-sqlite3 is);
-// the class satisfies the Awaitable LocationStore interface with plain values.
+// the class satisfies the Awaitable LocationStore interface with plain values. With
+// `groupCommit`, the writes of one event-loop turn share one transaction committed right after
+// it (as FreeSWITCH queues its registration SQL): a burst of REGISTERs costs one commit, not one
+// each, and a crash can lose at most that turn's writes, which phones repair by re-registering.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -199,6 +202,10 @@ function escapeLike(s: string): string {
 export interface SqliteLocationStoreOptions {
   /** Database file, normally `<dataDir>/db/registrations.db`; its folder is created. */
   file: string;
+  /** Commit the writes of one event-loop turn together (see the file header). Default false. */
+  groupCommit?: boolean;
+  /** Told when a group commit fails (its writes are rolled back); default: ignored. */
+  onError?: (err: Error) => void;
 }
 
 export class SqliteLocationStore implements LocationStore {
@@ -211,13 +218,19 @@ export class SqliteLocationStore implements LocationStore {
   #deleteKey: Database.Statement;
   #deleteAor: Database.Statement;
   #expire: Database.Statement;
+  #expireProfile: Database.Statement;
   #setPing: Database.Statement;
   #filterStatements = new Map<string, Database.Statement>();
+  readonly #groupCommit: boolean;
+  readonly #onError: (err: Error) => void;
+  #batchOpen = false;
   #updateTx: <T>(aor: string, fn: (current: readonly StoredBinding[]) => AorChange<T>) => T;
   #removeTx: (aor: string, match: RemoveMatch | undefined) => StoredBinding[];
 
   constructor(opts: SqliteLocationStoreOptions) {
     this.file = opts.file;
+    this.#groupCommit = opts.groupCommit ?? false;
+    this.#onError = opts.onError ?? (() => {});
     try {
       if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
       this.#db = new Database(opts.file);
@@ -245,6 +258,13 @@ export class SqliteLocationStore implements LocationStore {
             `(SELECT aor, binding_key FROM registrations WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING ${SELECT_LIST}`,
         )
         .raw();
+      this.#expireProfile = db
+        .prepare(
+          'DELETE FROM registrations WHERE (aor, binding_key) IN ' +
+            '(SELECT aor, binding_key FROM registrations WHERE expires_at <= ? AND profile = ? ORDER BY expires_at LIMIT ?) ' +
+            `RETURNING ${SELECT_LIST}`,
+        )
+        .raw();
       this.#setPing = db.prepare('UPDATE registrations SET ping_status = ?, ping_failures = ? WHERE aor = ? AND binding_key = ?');
     } catch (err) {
       this.#db.close();
@@ -258,7 +278,9 @@ export class SqliteLocationStore implements LocationStore {
       for (const key of change.removeKeys) this.#deleteKey.run(aor, key);
       for (const b of change.upsert) {
         if (b.aor !== aor) throw new LocationStoreError(`update of ${aor} tried to write a binding of ${b.aor}`);
-        this.#upsert.run(toRow(b, bindingKey(b)));
+        // computeRegistration hands StoredBindings whose key it already derived.
+        const key = (b as Partial<StoredBinding>).key ?? bindingKey(b);
+        this.#upsert.run(toRow(b, key));
       }
       return change.result;
     }) as <T>(aor: string, fn: (current: readonly StoredBinding[]) => AorChange<T>) => T;
@@ -281,8 +303,32 @@ export class SqliteLocationStore implements LocationStore {
   }
 
   /** Open (creating or migrating) the database at `file`. */
-  static open(file: string): SqliteLocationStore {
-    return new SqliteLocationStore({ file });
+  static open(file: string, opts: Omit<SqliteLocationStoreOptions, 'file'> = {}): SqliteLocationStore {
+    return new SqliteLocationStore({ ...opts, file });
+  }
+
+  /** With group commit: open this turn's transaction before a write (nested ones become savepoints). */
+  #write(): void {
+    if (!this.#groupCommit || this.#batchOpen || this.#db.inTransaction) return;
+    this.#db.exec('BEGIN');
+    this.#batchOpen = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Commit the pending group of writes now (close() does it too). */
+  flush(): void {
+    if (!this.#batchOpen) return;
+    this.#batchOpen = false;
+    try {
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch {
+        // nothing more to undo
+      }
+      this.#onError(new LocationStoreError(`cannot commit registrations to ${this.file}: ${(err as Error).message}`, { cause: err }));
+    }
   }
 
   #migrate(): void {
@@ -313,6 +359,7 @@ export class SqliteLocationStore implements LocationStore {
 
   bind(binding: Binding): StoredBinding {
     this.#check();
+    this.#write();
     const key = bindingKey(binding);
     this.#upsert.run(toRow(binding, key));
     return { ...binding, key };
@@ -325,12 +372,15 @@ export class SqliteLocationStore implements LocationStore {
 
   remove(aor: string, match?: RemoveMatch): StoredBinding[] {
     this.#check();
+    this.#write();
     return this.#removeTx(aor, match);
   }
 
-  expire(cutoffSec: number, limit = -1): StoredBinding[] {
+  expire(cutoffSec: number, limit = -1, profile?: string): StoredBinding[] {
     this.#check();
+    this.#write();
     // LIMIT -1 is SQLite for "no limit".
+    if (profile !== undefined) return allBindings(this.#expireProfile, Math.floor(cutoffSec), profile, limit);
     return allBindings(this.#expire, Math.floor(cutoffSec), limit);
   }
 
@@ -355,17 +405,20 @@ export class SqliteLocationStore implements LocationStore {
 
   update<T>(aor: string, fn: (current: readonly StoredBinding[]) => AorChange<T>): T {
     this.#check();
+    this.#write();
     return this.#updateTx(aor, fn);
   }
 
   setPingStatus(aor: string, key: string, status: PingStatus, failures: number): boolean {
     this.#check();
+    this.#write();
     return this.#setPing.run(status, failures, aor, key).changes > 0;
   }
 
   /** Close the database; later calls throw InvalidStateError. Closing twice is a no-op. */
   close(): void {
     if (this.#closed) return;
+    this.flush();
     this.#closed = true;
     this.#db.close();
   }
@@ -400,6 +453,10 @@ export class SqliteLocationStore implements LocationStore {
     if (filter.unexpiredAt !== undefined) {
       clauses.push('expires_at > ?');
       params.push(Math.floor(filter.unexpiredAt));
+    }
+    if (filter.natted !== undefined) {
+      clauses.push('natted = ?');
+      params.push(filter.natted ? 1 : 0);
     }
     if (filter.contains !== undefined && filter.contains !== '') {
       const like = `%${escapeLike(filter.contains)}%`;

@@ -1,7 +1,8 @@
 // `sofia …`: the SIP profiles seen from the console, in FreeSWITCH's text layouts (spec §6.4,
-// §6.5, §6.8): `sofia status`, `sofia status profile <name>`, `sofia global siptrace on|off`,
-// `sofia profile <name> siptrace on|off`, `sofia loglevel`, `sofia tracelevel`, `sofia help`.
-// Registrations and gateways plug in through the optional hooks as their issues land.
+// §6.5, §6.6, §6.8): `sofia status`, `sofia status profile <name> [reg|user …]`,
+// `sofia global siptrace on|off`, `sofia profile <name> siptrace on|off`,
+// `sofia profile <name> flush_inbound_reg [call-id|user@domain]`, `sofia loglevel`,
+// `sofia tracelevel`, `sofia help`. Registrations and gateways plug in through the optional hooks.
 
 import type { LogTap } from '../../common/index.js';
 import { FS_LOG_LEVEL_NAMES, parseFsLogLevel, type FsLogLevel } from '../../common/index.js';
@@ -18,14 +19,19 @@ export interface SofiaApiDeps {
   aliases(): ReadonlyArray<{ alias: string; profile: string }>;
   /** Where SIP traces go: the console log stream. */
   logTap: LogTap;
-  /** Registrations on a profile (0 until the registrar lands). */
-  registrationCount?(profile: string): number;
+  /** Registrations on a profile (0 without a registrar). */
+  registrationCount?(profile: string): number | Promise<number>;
   /** Channels in use on a profile (the number after RUNNING). */
   channelsInUse?(profile: string): number;
   /** Map `sofia loglevel` onto the SIP stack's log verbosity (0 = normal, ≥ 1 debug). */
   setStackDebug?(level: number): void;
-  /** The `reg` block of `sofia status profile <p> reg [filter]`, when the registrar exists. */
-  registrations?(profile: string, filter: string | undefined): string;
+  /**
+   * The registrations block of `sofia status profile <p> reg [<contact-substring>]` (sub `reg`)
+   * or `… user <user@host>` (sub `user`).
+   */
+  registrations?(profile: string, sub: 'reg' | 'user', arg: string | undefined): string | Promise<string>;
+  /** `sofia profile <p> flush_inbound_reg [call-id|user@domain]`: drop registrations; returns how many. */
+  flushRegistrations?(profile: string, what: string | undefined): number | Promise<number>;
 }
 
 /** Routes SIP traces of chosen profiles to the log stream, once per profile. */
@@ -79,7 +85,7 @@ export function sofiaCommand(deps: SofiaApiDeps, trace: SiptraceControl): ApiCom
     module: 'mod_sofia',
     description: 'Sofia SIP stack control',
     usage: 'status|global|profile|loglevel|tracelevel|help',
-    handler(args: string): string {
+    handler(args: string): string | Promise<string> {
       const argv = args.split(/\s+/).filter((a) => a !== '');
       const cmd = (argv[0] ?? '').toLowerCase();
       switch (cmd) {
@@ -110,6 +116,7 @@ sofia global siptrace <on|off>
 sofia help
 sofia loglevel <all|default|tport|iptsec|nea|nta|nth_client|nth_server|nua|soa|sresolv|stun> [0-9]
 sofia profile <profile_name> siptrace <on|off>
+sofia profile <profile_name> flush_inbound_reg [<call_id>|<user@domain>]
 sofia status
 sofia status profile <name> [reg [<contact str>]]
 sofia tracelevel <console|alert|crit|err|warning|notice|info|debug>
@@ -120,7 +127,7 @@ function row(name: string, type: string, data: string, state: string): string {
   return `${name.padStart(25)}\t${type}\t  ${data.padStart(40)}\t${state}\n`;
 }
 
-function status(deps: SofiaApiDeps, argv: string[]): string {
+function status(deps: SofiaApiDeps, argv: string[]): string | Promise<string> {
   if (argv.length === 1) return 'Invalid Syntax!\n';
   if (argv.length >= 2) {
     const what = argv[0]!.toLowerCase();
@@ -146,13 +153,14 @@ function status(deps: SofiaApiDeps, argv: string[]): string {
   return out;
 }
 
-function profileStatus(deps: SofiaApiDeps, name: string, rest: string[]): string {
+async function profileStatus(deps: SofiaApiDeps, name: string, rest: string[]): Promise<string> {
   const p = deps.profiles().find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (!p) return 'Invalid Profile!\n';
   const sub = rest[0]?.toLowerCase();
   if (sub === 'reg' || sub === 'user') {
-    if (deps.registrations) return deps.registrations(p.name, rest[1]);
-    return `\nRegistrations:\n${LINE}\n\nTotal items returned: 0\n${LINE}\n`;
+    if (deps.registrations) return deps.registrations(p.name, sub, rest[1]);
+    if (sub === 'user' && rest[1] === undefined) return '';
+    return `\nRegistrations:\n${LINE}\nTotal items returned: 0\n${LINE}\n`;
   }
   const c = p.conf;
   const kv = (k: string, v: string | number) => `${k.padEnd(17)}\t${v}\n`;
@@ -188,7 +196,7 @@ function profileStatus(deps: SofiaApiDeps, name: string, rest: string[]): string
   out += kv('FAILED-CALLS-IN', p.counters.failedCallsIn);
   out += kv('CALLS-OUT', p.counters.callsOut);
   out += kv('FAILED-CALLS-OUT', p.counters.failedCallsOut);
-  out += kv('REGISTRATIONS', deps.registrationCount?.(p.name) ?? 0);
+  out += kv('REGISTRATIONS', (await deps.registrationCount?.(p.name)) ?? 0);
   return out;
 }
 
@@ -202,7 +210,7 @@ function global(deps: SofiaApiDeps, trace: SiptraceControl, argv: string[]): str
   return `-ERR Usage: sofia global siptrace <on|off>\n`;
 }
 
-function profile(deps: SofiaApiDeps, trace: SiptraceControl, argv: string[]): string {
+function profile(deps: SofiaApiDeps, trace: SiptraceControl, argv: string[]): string | Promise<string> {
   if (argv.length < 2) return 'Invalid Args!\n';
   const p = deps.profiles().find((x) => x.name.toLowerCase() === argv[0]!.toLowerCase());
   if (!p) return `Invalid Profile [${argv[0]}]\n`;
@@ -219,6 +227,7 @@ function profile(deps: SofiaApiDeps, trace: SiptraceControl, argv: string[]): st
     }
     return `-ERR Usage: sofia profile ${p.name} siptrace <on|off>\n`;
   }
+  if (what === 'flush_inbound_reg') return flushInboundReg(deps, p.name, argv[2]);
   return `-ERR Unknown command [${what}]\n`;
 }
 
@@ -235,4 +244,11 @@ function loglevel(deps: SofiaApiDeps, argv: string[]): string {
   else sofiaLevels.set(comp, n);
   deps.setStackDebug?.(Math.max(...sofiaLevels.values()));
   return `Sofia log level for component [${comp}] has been set to [${n}]\n`;
+}
+
+async function flushInboundReg(deps: SofiaApiDeps, profile: string, what: string | undefined): Promise<string> {
+  await deps.flushRegistrations?.(profile, what);
+  if (what === undefined) return '+OK flushing all registrations\n';
+  if (what.includes('@')) return '+OK flushing all registrations matching specified user@host\n';
+  return '+OK flushing all registrations matching specified call_id\n';
 }

@@ -79,6 +79,9 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
       case 'OPTIONS':
         tx?.reply(200, { headers: [['Allow', this.stack.allowedMethods.join(', ')], ['Accept', SDP]] });
         return;
+      case 'PRACK':
+        tx?.reply(200); // RFC 3262: our reliable provisional is acknowledged
+        return;
       case 'INFO':
         tx?.reply(200);
         return;
@@ -196,6 +199,12 @@ export class InboundLeg extends SipLeg {
     }
     if (status === 200) this.addSessionTimer(this.invite, res);
     if (sdp) res.setBody(sdp, SDP);
+    // A provisional response with our tag starts the early dialog (RFC 3261 §12.1.1): PRACK,
+    // UPDATE or an early BYE from the caller must find it.
+    if (status > 100 && status < 300 && !this.dialog) {
+      this.dialog = Dialog.asUas(this.invite, res, `<${this.endpoint.contactFor(this.invite)}>`);
+      this.stack.addDialog(this.dialog, this);
+    }
     this.tx.respond(res);
     return res;
   }
@@ -218,10 +227,8 @@ export class InboundLeg extends SipLeg {
     if (this.tx.state !== 'proceeding') return;
     const body = sdp ?? channel.localSdp;
     if (body) channel.localSdp = body;
-    const res = this.#respond(200, body);
-    const contact = `<${this.endpoint.contactFor(this.invite)}>`;
-    this.dialog = Dialog.asUas(this.invite, res, contact);
-    this.stack.addDialog(this.dialog, this);
+    this.#respond(200, body);
+    this.dialog?.confirm();
     channel.setVariable('sip_invite_failure_status', undefined);
     channel.markAnswered(undefined);
   }
@@ -239,6 +246,7 @@ export class InboundLeg extends SipLeg {
       for (const [k, v] of this.endpoint.challenge(this.invite, status)) res.addHeader(k, v);
     }
     this.tx.respond(res);
+    this.endDialog();
     channel.setVariable('sip_hangup_disposition', 'send_refuse');
     channel.hangup(causeFromSip(status));
   }
@@ -262,6 +270,11 @@ export class InboundLeg extends SipLeg {
       const res = createResponse(this.invite, status, { toTag: this.toTag });
       if (!channel.isTrue('disable_q850_reason')) res.addHeader('Reason', buildReasonHeader(cause));
       this.tx.respond(res);
+      this.endDialog();
+      return;
+    }
+    if (!this.channel.answered) {
+      this.endDialog(); // cancelled: the stack answered 487, the early dialog ends
       return;
     }
     if (!this.dialog || this.dialog.state === 'terminated') return;

@@ -37,6 +37,14 @@ const rows: Array<[string, Partial<NatInput>, NatResult]> = [
   ['tcp-always-nat wins over the local network', { transport: 'tcp', tcpAlwaysNat: true, localNetworks: ['203.0.113.0/24'] }, { natted: true, reason: 'tcp-always-nat' }],
   ['tls-always-nat does not touch UDP', { tlsAlwaysNat: true }, { natted: false, reason: undefined }],
   ['IPv6 ULA Contact is NAT when listed', { contactHost: '[fd00::5]', natNetworks: ['fd00::/8'] }, { natted: true, reason: 'contact-in-nat-acl' }],
+  ['an ACL seen through any matcher object works', { contactHost: '198.51.100.9', natNetworks: { contains: (a: string) => a === '198.51.100.9' } }, { natted: true, reason: 'contact-in-nat-acl' }],
+  ['with contactMismatch, a Contact port other than the source port is NAT', { contactMismatch: true, sourcePort: 40000 }, { natted: true, reason: 'contact-mismatch' }],
+  ['with contactMismatch, a Contact host other than the source is NAT', { contactMismatch: true, sourceIp: '198.51.100.4' }, { natted: true, reason: 'contact-mismatch' }],
+  ['with contactMismatch, a Contact without port compares as 5060', { contactMismatch: true, contactPort: undefined }, { natted: false, reason: undefined }],
+  ['with contactMismatch, a host name Contact is unreachable, hence NAT', { contactMismatch: true, contactHost: 'phone.example.com' }, { natted: true, reason: 'contact-unreachable' }],
+  ['with contactMismatch, 0.0.0.0 is unreachable, hence NAT', { contactMismatch: true, contactHost: '0.0.0.0' }, { natted: true, reason: 'contact-unreachable' }],
+  ['contactMismatch does not apply to TCP (the connection is the path)', { contactMismatch: true, transport: 'tcp', sourcePort: 40000 }, { natted: false, reason: undefined }],
+  ['contactMismatch yields to the local network', { contactMismatch: true, sourcePort: 40000, localNetworks: ['203.0.113.0/24'] }, { natted: false, reason: undefined }],
 ];
 
 describe('detectNat', () => {

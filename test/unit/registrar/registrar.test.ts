@@ -86,7 +86,7 @@ describe('computeRegistration: adding and refreshing', () => {
     ['a Contact expires param wins over the header', { contacts: [contact('sip:1000@h', { expires: '120' })] }, 120],
     ['the default applies without either', { expiresHeader: undefined }, 3600],
     ['a value over the maximum is shortened to it', { expiresHeader: '86400' }, 3600],
-    ['a value beyond 2**32-1 is clamped, then shortened', { expiresHeader: '99999999999999999999' }, 3600],
+    ['2**32-1 itself is accepted, then shortened', { expiresHeader: '4294967295' }, 3600],
     ['a quoted expires param is read', { contacts: [contact('sip:1000@h', { expires: '"300"' })] }, 300],
   ];
   for (const [name, patch, expected] of expiresRows) {
@@ -172,6 +172,8 @@ describe('computeRegistration: removing', () => {
     ['"*" with another Contact', { contacts: [contact('*'), contact('sip:1000@h')], expiresHeader: '0' }, { status: 400, reason: 'Wildcard Contact must be the only Contact' }],
     ['an Expires header that is not a number', { expiresHeader: 'soon' }, { status: 400, reason: 'Invalid Expires header' }],
     ['a Contact expires that is not a number', { contacts: [contact('sip:1000@h', { expires: '-1' })] }, { status: 400, reason: 'Invalid Contact expires' }],
+    ['an Expires header beyond 2**32-1', { expiresHeader: '4294967296' }, { status: 400, reason: 'Invalid Expires header' }],
+    ['a Contact expires beyond 2**32-1', { contacts: [contact('sip:1000@h', { expires: '18446744073709551616' })] }, { status: 400, reason: 'Invalid Contact expires' }],
     ['an interval under the minimum', { expiresHeader: '30' }, { status: 423, minExpiresSec: 60 }],
   ];
   for (const [name, patch, expected] of bad) {
@@ -257,7 +259,9 @@ describe('parsers', () => {
   it('parse delta-seconds and the multiple-registrations param', () => {
     expect(parseDeltaSeconds('0')).toBe(0);
     expect(parseDeltaSeconds(' 3600 ')).toBe(3600);
-    expect(parseDeltaSeconds('4294967296')).toBe(MAX_DELTA_SECONDS);
+    expect(parseDeltaSeconds('4294967295')).toBe(MAX_DELTA_SECONDS);
+    expect(parseDeltaSeconds('4294967296')).toBeUndefined();
+    expect(parseDeltaSeconds('99999999999999999999')).toBeUndefined();
     expect(parseDeltaSeconds('00000000000000000060')).toBe(60);
     expect(parseDeltaSeconds('1e3')).toBeUndefined();
     expect(parseDeltaSeconds('')).toBeUndefined();

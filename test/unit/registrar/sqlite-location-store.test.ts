@@ -125,6 +125,38 @@ describe('SqliteLocationStore', () => {
     expect(s.expire(1040)).toEqual([]);
   });
 
+  it('with group commit, shares one transaction per event-loop turn and commits it right after', async () => {
+    const s = SqliteLocationStore.open(file, { groupCommit: true });
+    open.push(s);
+    const other = openStore();
+    s.bind(binding('1000'));
+    s.bind(binding('1001'));
+    expect(s.count()).toBe(2);
+    // Another connection sees nothing until the turn ends.
+    expect(other.count()).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(other.count()).toBe(2);
+    s.bind(binding('1002'));
+    s.close();
+    expect(other.count()).toBe(3);
+  });
+
+  it('expires only the bindings of one profile when asked', () => {
+    const s = openStore();
+    s.bind(binding('1000', { expiresAt: 1000, profile: 'internal' }));
+    s.bind(binding('1001', { expiresAt: 1000, profile: 'external' }));
+    expect(s.expire(2000, 10, 'external').map((b) => b.user)).toEqual(['1001']);
+    expect(s.count()).toBe(1);
+  });
+
+  it('lists only NATed or only direct bindings', () => {
+    const s = openStore();
+    s.bind(binding('1000', { natted: true }));
+    s.bind(binding('1001', { natted: false }));
+    expect(s.list({ natted: true }).map((b) => b.user)).toEqual(['1000']);
+    expect(s.count({ natted: false })).toBe(1);
+  });
+
   it('removes by key, by contact URI (normalised), by Call-ID, or all of an AOR', () => {
     const s = openStore();
     const aor = makeAor('1000', 'pbx.example.com');
