@@ -435,6 +435,7 @@ export class SipRegistrar {
     if (d.kind === 'challenge' || d.kind === 'stale') {
       this.counters.challenged++;
       tx.reply(d.status, { headers: d.headerValues.map((v) => [d.headerName, v] as [string, string]) });
+      tx.forget(); // a challenge is cheap to give again: hold no state for it
       return;
     }
     this.counters.forbidden++;

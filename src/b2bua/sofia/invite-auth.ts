@@ -92,6 +92,7 @@ export function createInviteAuthorizer(o: InviteAuthOptions): InviteAuthorizer {
           const d = o.authenticator.authenticate({ method: 'INVITE', credentials, realm, sourceIp: ip });
           if (d.kind === 'challenge' || d.kind === 'stale') {
             tx.reply(d.status, { headers: d.headerValues.map((v) => [d.headerName, v] as [string, string]) });
+            tx.forget(); // challenges hold no state: a retransmitted INVITE is challenged again
             return undefined;
           }
           if (d.kind !== 'ok') {

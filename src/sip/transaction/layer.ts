@@ -38,6 +38,7 @@ export class TransactionTable {
   addServer(tx: ServerTransaction): void {
     this.#servers.set(tx.key, tx);
     const m = mergeKey(tx.request);
+    tx.mergeKey = m;
     if (m) this.#merge.set(m, tx.key);
   }
 
@@ -79,7 +80,7 @@ export class TransactionTable {
       return;
     }
     if (this.#servers.get(tx.key) === tx) this.#servers.delete(tx.key);
-    const m = mergeKey(tx.request);
+    const m = tx.mergeKey;
     if (m && this.#merge.get(m) === tx.key) this.#merge.delete(m);
     if (tx.kind === 'ist') {
       const ist = tx as InviteServerTransaction;

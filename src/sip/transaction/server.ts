@@ -23,8 +23,10 @@ export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'term
 
 export abstract class ServerTransaction extends Transaction {
   user: ServerTransactionUser | undefined;
-  /** The final response sent, if any. */
+  /** The final response sent, if any (INVITE transactions keep it for their ACK). */
   finalResponse: SipResponse | undefined;
+  /** Status of the final response sent, 0 before. */
+  finalStatus = 0;
   protected lastBytes: Buffer | undefined;
 
   /** Send a response through this transaction. Responses after the final one are ignored. */
@@ -35,6 +37,17 @@ export abstract class ServerTransaction extends Transaction {
     const res = createResponse(this.request, status, opts);
     this.respond(res);
     return res;
+  }
+
+  /**
+   * End the transaction now that its final response is out, instead of waiting out Timer J
+   * (or H): for answers that are cheap to give again, such as a digest challenge. A
+   * retransmitted request then gets a fresh answer, which is what a stateless UAS does
+   * (RFC 3261 §8.2.7). Under a flood of unauthenticated requests nothing piles up.
+   */
+  forget(): void {
+    if (this.finalStatus === 0 || this.isTerminated) return;
+    this.setState('terminated', 'forgotten');
   }
 
   protected sendResponse(response: SipResponse): void {
@@ -80,6 +93,7 @@ export class InviteServerTransaction extends ServerTransaction {
       return;
     }
     this.finalResponse = response;
+    this.finalStatus = status;
     this.sendResponse(response);
     if (status < 300) {
       // RFC 6026 Accepted: keep the 2xx going until the ACK (§13.3.1.4), absorb retransmitted INVITEs.
@@ -163,10 +177,12 @@ export class NonInviteServerTransaction extends ServerTransaction {
       this.setState('proceeding', `${response.status}`);
       return;
     }
-    this.finalResponse = response;
+    this.finalStatus = response.status;
     this.sendResponse(response);
     this.armTimeout(this.reliable ? 0 : 64 * this.env.timers.t1Ms); // Timer J
     this.setState('completed', `${response.status}`);
+    // Retransmissions only need the response bytes from here on.
+    this.releaseRequest();
   }
 
   handle(ev: TransactionEvent): void {

@@ -4,7 +4,10 @@
 // re-send them without serialising again), and the environment the layer provides.
 
 import type { Logger } from '../../common/index.js';
-import type { SipMessage, SipRequest, SipResponse } from '../message.js';
+import { SipRequest, type SipMessage, type SipResponse } from '../message.js';
+
+/** What a released transaction's `request` returns. */
+const RELEASED = new SipRequest('RELEASED', '');
 import type { TransportProtocol, SendTarget } from '../transport/transport.js';
 
 export interface TimerConfig {
@@ -43,8 +46,10 @@ export abstract class Transaction {
   abstract readonly kind: 'ict' | 'nict' | 'ist' | 'nist';
   abstract state: string;
   readonly key: string;
-  readonly request: SipRequest;
   readonly hop: Hop;
+  /** The merged-request index key (§8.2.2.2), kept after the request itself is released. */
+  mergeKey: string | undefined;
+  #request: SipRequest;
   protected readonly env: TransactionEnv;
   /** Current retransmit interval (Timers A, E, G). */
   protected interval = 0;
@@ -53,9 +58,23 @@ export abstract class Transaction {
 
   constructor(key: string, request: SipRequest, hop: Hop, env: TransactionEnv) {
     this.key = key;
-    this.request = request;
+    this.#request = request;
     this.hop = hop;
     this.env = env;
+  }
+
+  /** The request that started the transaction (an empty stand-in once released). */
+  get request(): SipRequest {
+    return this.#request;
+  }
+
+  /**
+   * Drop the parsed request once nothing needs it (a completed non-INVITE server transaction
+   * only re-sends its response bytes), so thousands of transactions waiting out Timer J hold
+   * a key and a few hundred bytes each, not a whole message.
+   */
+  protected releaseRequest(): void {
+    this.#request = RELEASED;
   }
 
   /** Reliable transports do no retransmissions and use zero wait times (§17). */

@@ -123,3 +123,32 @@ describe('non-INVITE server transaction', () => {
     expect(tx.state).toBe('terminated');
   });
 });
+
+describe('server transaction memory', () => {
+  it('a completed non-INVITE transaction keeps its response bytes but releases the request', () => {
+    const env = new LoopEnv();
+    const req = request('REGISTER');
+    const tx = new NonInviteServerTransaction('k', req, UDP, env);
+    tx.respond(createResponse(req, 200, { toTag: 'a' }));
+    expect(tx.request).not.toBe(req);
+    expect(tx.finalStatus).toBe(200);
+    tx.handle({ type: 'request', request: req });
+    expect(env.sent).toHaveLength(2);
+    expect(env.sent[1]!.bytes.equals(env.sent[0]!.bytes)).toBe(true);
+  });
+
+  it('forget() ends a transaction whose final response is out, and is a no-op before', () => {
+    const env = new LoopEnv();
+    const req = request('INVITE');
+    const tx = new InviteServerTransaction('k', req, UDP, env);
+    tx.start();
+    tx.forget();
+    expect(tx.state).toBe('proceeding');
+    tx.respond(createResponse(req, 407, { toTag: 'a' }));
+    tx.forget();
+    expect(tx.state).toBe('terminated');
+    expect(env.terminatedTx).toEqual([tx]);
+    vi.advanceTimersByTime(40_000);
+    expect(env.times('SIP/2.0 407')).toEqual([0]); // no Timer G retransmissions after forget
+  });
+});
