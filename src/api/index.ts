@@ -16,6 +16,7 @@ export { evalCommand, expandGlobals } from './commands/eval.js';
 export { strftimeCommand, strftime } from './commands/strftime.js';
 export { helpCommand } from './commands/help.js';
 export { SiptraceControl, sofiaCommand, type SofiaApiDeps } from './commands/sofia.js';
+export { MIN_UPTIME_BEFORE_RESTART_SEC, gatewayStatus, type SofiaGatewayHooks } from './commands/sofia-gateways.js';
 export { ShowTables, formatShowTable, type ShowFormat, type ShowSource } from './commands/show.js';
 export {
   REGISTRATION_COLUMNS, formatRegBlock, registrationUrl, registrationsShowSource, registrationsText, type RegBlockOptions, type RegistrationView,

@@ -7,6 +7,7 @@ import type { ConfigTree } from '../config/index.js';
 import { basicApplications } from './basic.js';
 import { bridgeApp } from './bridge.js';
 import { HashStore, hashApp } from './hash.js';
+import { LimitStore, limitApp } from './limit.js';
 import { logApplications } from './log.js';
 import { metaAppApplications } from './meta-app.js';
 import { HangupScheduler, schedHangupApp } from './sched-hangup.js';
@@ -25,6 +26,8 @@ export interface AppsDeps {
 export interface RegisteredApps {
   hash: HashStore;
   scheduler: HangupScheduler;
+  /** The `limit` app's counts, for the `limit_usage` API. */
+  limit: LimitStore;
 }
 
 export function registerApplications(core: CallCore, deps: AppsDeps): RegisteredApps {
@@ -38,13 +41,16 @@ export function registerApplications(core: CallCore, deps: AppsDeps): Registered
   core.registerApplication(hashApp(hash));
   core.registerApplication(schedHangupApp(scheduler));
   core.registerApplication(bridgeApp(deps.config));
-  return { hash, scheduler };
+  const limit = new LimitStore();
+  core.registerApplication(limitApp(limit));
+  return { hash, scheduler, limit };
 }
 
 export { resolveDialString, type ResolveContext } from './resolve.js';
 export { wait, untilAborted } from './basic.js';
 export { HashStore, hashApi, type HashStoreOptions } from './hash.js';
 export { HangupScheduler } from './sched-hangup.js';
+export { LimitStore, LIMIT_BACKENDS, limitApp, limitUsageApi, type LimitResult } from './limit.js';
 export { metaAppBindings, type MetaAppBinding } from './meta-app.js';
 export { channelDataText } from './log.js';
 export { type GlobalVariableWriter } from './variables.js';

@@ -9,7 +9,8 @@ import { formatLocalStamp } from '../common/index.js';
 import { Channel, nowUs, type ChannelDriver, type Direction, type CallerProfile } from './channel.js';
 import { publishChannelEvent } from './channel-events.js';
 import { isHangupCause, parseCause, type HangupCause } from './causes.js';
-import type { Application, Dialplan, DialplanAction, Endpoint, Expander, LegSpec, OriginatePlan } from './interfaces.js';
+import type { CallMedia } from './media/call-media.js';
+import type { AppContext, Application, Dialplan, DialplanAction, Endpoint, Expander, LegSpec, OriginatePlan } from './interfaces.js';
 
 export interface CoreEvents {
   /** A channel finished: hangup processing is done and its CDR variables are set. */
@@ -67,6 +68,8 @@ export interface SessionCounters {
 }
 
 export class CallCore extends EventEmitter<CoreEvents> {
+  /** Media for calls (RTP relay, players); undefined when the switch runs signalling only. */
+  media: CallMedia | undefined;
   readonly bus: EventBus;
   readonly log: Logger;
   readonly maxSessions: number;
@@ -78,7 +81,7 @@ export class CallCore extends EventEmitter<CoreEvents> {
   readonly #pendingTransfer = new WeakMap<Channel, Pending>();
   readonly #executing = new WeakSet<Channel>();
   /** The running applications of each channel, innermost last (execute_extension nests them). */
-  readonly #appAbort = new WeakMap<Channel, AbortController[]>();
+  readonly #appAbort = new WeakMap<Channel, AbortHandle[]>();
   /** Ends the bridge a channel is in, when it is transferred out of it. */
   readonly #bridgeEnd = new WeakMap<Channel, () => void>();
   #expander: Expander = (text) => text;
@@ -271,21 +274,45 @@ export class CallCore extends EventEmitter<CoreEvents> {
     if (opts.eventUuid) extra.push(['Application-UUID', opts.eventUuid]);
     publishChannelEvent(this.bus, 'CHANNEL_EXECUTE', ch, extra);
     ch.log.debug({ app: app.name, data: expanded }, 'EXECUTE');
-    const controller = new AbortController();
-    const onHangup = () => controller.abort();
-    ch.signal.addEventListener('abort', onHangup, { once: true });
+    // The application's abort signal (hangup, or a transfer out of it) is made only when the
+    // application asks for it: most are synchronous and never do, and an AbortController per
+    // application run shows in a profile of a busy switch.
+    let controller: AbortController | undefined;
+    let aborted = false;
+    let abortReason: unknown;
+    const handle: AbortHandle = {
+      abort(reason: unknown) {
+        if (aborted) return;
+        aborted = true;
+        abortReason = reason;
+        controller?.abort(reason); // a reason: no DOMException built
+      },
+    };
+    const onHangup = () => handle.abort(ch.hangupCause);
     let running = this.#appAbort.get(ch);
     if (!running) this.#appAbort.set(ch, (running = []));
-    running.push(controller);
+    running.push(handle);
+    const ctx: AppContext = {
+      core: this,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (aborted) controller.abort(abortReason);
+          else if (ch.signal.aborted) controller.abort(ch.hangupCause);
+          else ch.signal.addEventListener('abort', onHangup, { once: true });
+        }
+        return controller.signal;
+      },
+    };
     let response: string | undefined;
     try {
-      response = (await app.run(ch, expanded, { core: this, signal: controller.signal })) ?? undefined;
+      response = (await app.run(ch, expanded, ctx)) ?? undefined;
     } catch (err) {
       ch.log.error({ err, app: app.name }, 'application failed');
       response = `-ERR ${(err as Error).message}`;
     } finally {
-      ch.signal.removeEventListener('abort', onHangup);
-      const at = running.lastIndexOf(controller);
+      if (controller) ch.signal.removeEventListener('abort', onHangup);
+      const at = running.lastIndexOf(handle);
       if (at >= 0) running.splice(at, 1);
       if (running.length === 0) this.#appAbort.delete(ch);
     }
@@ -312,7 +339,7 @@ export class CallCore extends EventEmitter<CoreEvents> {
     ch.setVariable('session_transfers', String(done + 1));
     this.#pendingTransfer.set(ch, { destination, dialplan, context });
     // Everything the channel runs stops (nested apps too), and a bridge it is in ends.
-    for (const c of [...(this.#appAbort.get(ch) ?? [])]) c.abort();
+    for (const c of [...(this.#appAbort.get(ch) ?? [])]) c.abort('transfer');
     this.#bridgeEnd.get(ch)?.();
     if (!this.#executing.has(ch)) {
       const next = this.#pendingTransfer.get(ch)!;
@@ -587,6 +614,11 @@ export class CallCore extends EventEmitter<CoreEvents> {
   close(): void {
     clearInterval(this.#tick);
   }
+}
+
+/** What a transfer aborts: a running application's signal, made when the application reads it. */
+interface AbortHandle {
+  abort(reason: unknown): void;
 }
 
 /** The driver of an outbound leg until its endpoint attaches its own (it does so at once). */

@@ -11,3 +11,13 @@ export { Sofia, SofiaEndpoint, type AuthorizedCaller, type InviteAuthorizer, typ
 export { InboundLeg, OutboundLeg, SipLeg } from './sofia/sip-leg.js';
 export { createInviteAuthorizer, type InviteAuthOptions } from './sofia/invite-auth.js';
 export * from './cdr/index.js';
+export {
+  Gateway, dnsResolver, realClock, TIMEOUT_STATUS, MAX_BACKOFF_FACTOR,
+  type GatewayClock, type GatewayCounters, type GatewayOptions, type GatewaySip, type GatewayState, type GatewayStatus, type HostResolver,
+} from './sofia/gateway.js';
+export { GatewayRegistry, SHIPPED_DEFAULT_PASSWORD, type GatewayProfileRef, type GatewayRegistryOptions } from './sofia/gateway-registry.js';
+export { createGatewayAuthorizer, gatewayNamedIn, type GatewayInboundOptions } from './sofia/gateway-inbound.js';
+export { GatewayLeg, PREFIX_VARIABLE, buildGatewayInvite } from './sofia/gateway-call.js';
+export { answerChallenge, type ChallengeAnswer, type ClientCredentials } from './sofia/gateway-auth.js';
+export { parseHostPort, formatHostPort, type HostPort } from './sofia/gateway-registration.js';
+export { CallMedia, MediaRefusal, MediaSourceError, type CallMediaOptions, type MediaEndpoint, type MediaMode, type Playback } from './media/call-media.js';

@@ -10,7 +10,7 @@ import { AclEvaluator, ConfigStore, type ConfigTree } from '../config/index.js';
 import { CallCore, CdrWriter, Sofia, SofiaEndpoint, SofiaProfile, createInviteAuthorizer, readJsonCdrConf } from '../b2bua/index.js';
 import { InlineDialplan, XmlDialplan, compileDialplan, dialplanApis, makeExpander, type ApiFunction } from '../dialplan/index.js';
 import {
-  domainExistsApi, groupCallApi, hashApi, moduleExistsApi, registerApplications, sofiaContactApi, userDataApi, type ContactSource,
+  domainExistsApi, groupCallApi, hashApi, limitUsageApi, moduleExistsApi, registerApplications, sofiaContactApi, userDataApi, type ContactSource,
 } from '../apps/index.js';
 import {
   ApiRegistry, MapGlobalVariables, ShowTables, SiptraceControl, createStaticStatusProvider, productInfo, registerGenericCommands,
@@ -18,6 +18,7 @@ import {
 } from '../api/index.js';
 import { SipRegistrar, SqliteLocationStore, fsPath, loadOrCreateNonceSecret, makeAor, registrarSettings } from '../registrar/index.js';
 import { EslServer, isLoopbackAddress, serializeEvent } from '../esl/index.js';
+import { SwitchGateways } from './switch-gateways.js';
 
 export interface SwitchOptions {
   confDir: string;
@@ -48,6 +49,8 @@ export class Switch {
   readonly registrars = new Map<string, SipRegistrar>();
   readonly core: CallCore;
   readonly sofia = new Sofia();
+  /** Gateways (issue 8): the registry behind sofia/gateway/…, killgw, rescan, restart. */
+  readonly gateways: SwitchGateways;
   /** `${api(…)}` functions for the dialplan: the dialplan's own plus the switch's. */
   readonly expansionApis = new Map<string, ApiFunction>(dialplanApis);
   #store: SqliteLocationStore | undefined;
@@ -82,6 +85,7 @@ export class Switch {
       globals: (name) => this.config.current.getGlobal(name),
     });
     this.#acl = new AclEvaluator(tree.acl);
+    this.gateways = new SwitchGateways({ config, core: this.core, sofia: this.sofia, bus: this.bus, logger, profiles: () => this.profiles });
   }
 
   /** Load the configuration and start everything. Throws ConfigError on a broken conf/. */
@@ -132,6 +136,7 @@ export class Switch {
       ['domain_exists', domainExistsApi(cfg), 'mod_commands', '<domain>'],
       ['module_exists', moduleExistsApi, 'mod_commands', '<module>'],
       ['group_call', groupCallApi(cfg), 'mod_dptools', '<group>@<domain>[+F|+A|+E]'],
+      ['limit_usage', limitUsageApi(apps.limit), 'mod_dptools', '<backend> <realm> <resource>'],
       ['sofia_contact', sofiaContactApi({ contacts: this.#contactSource(), defaultDomain: () => cfg().directory.defaultDomain }), 'mod_sofia', '[profile/]<user>@<domain>'],
     ] as const) {
       this.expansionApis.set(name, fn);
@@ -184,6 +189,7 @@ export class Switch {
       registrations: (p, sub, arg) =>
         registrationsText(this.registrars.get(p)!, sub, arg, { hostname: this.bus.identity.hostname, nowSec: Math.floor(Date.now() / 1000) }),
       flushRegistrations: async (p, what) => (await this.registrars.get(p)?.flush(what)) ?? 0,
+      gateways: this.gateways.hooks(),
     }, this.siptrace));
     this.show.add('registrations', registrationsShowSource(() => this.registrars.values(), () => this.bus.identity.hostname));
     this.api.register('show', this.show.command());
@@ -196,12 +202,14 @@ export class Switch {
       await profile.start();
       this.profiles.push(profile);
       const registrar = this.registrars.get(profile.name);
-      const authorizer = registrar
+      const authorizer = this.gateways.authorizerFor(profile, registrar
         ? createInviteAuthorizer({ profile: conf, authenticator: registrar.authenticator, directory: () => this.config.current.directory, acl: () => this.#acl })
-        : undefined;
+        : undefined);
       this.sofia.add(new SofiaEndpoint({ profile, core: this.core, logger: this.logger, authorizer }));
       if (conf.bool('sip-trace', false)) this.siptrace.setProfile(profile, true);
+      this.gateways.startProfile(profile);
     }
+    this.gateways.registry.warnIfGuarded();
 
     const es = tree.eventSocket;
     this.#esl = new EslServer({
@@ -307,6 +315,7 @@ export class Switch {
     await this.#cdr?.close();
     this.core.close();
     await this.#esl?.close();
+    await this.gateways.stop();
     for (const r of this.registrars.values()) r.stop();
     for (const p of [...this.profiles].reverse()) await p.stop();
     this.#store?.close();

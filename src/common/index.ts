@@ -6,3 +6,4 @@ export * from './log-levels.js';
 export * from './log-tap.js';
 export * from './idle-cpu.js';
 export * from './events.js';
+export * from './url-encode.js';

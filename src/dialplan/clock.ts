@@ -116,6 +116,10 @@ function offsetInZone(epochMs: number, zone: string): number {
   return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000);
 }
 
+/** The server zone's short names, made once: building a DateTimeFormat costs far more than using one. */
+let localNames: Intl.DateTimeFormat | undefined;
+let lastLocal: BrokenDownTime | undefined;
+
 /** Break `epochMs` down in `zone`. Throws RangeError for an unknown zone name. */
 export function breakDownTime(epochMs: number, zone: ZoneSpec): BrokenDownTime {
   if (zone.kind === 'offset') {
@@ -140,6 +144,9 @@ export function breakDownTime(epochMs: number, zone: ZoneSpec): BrokenDownTime {
     };
   }
   if (zone.kind === 'local') {
+    // A hunt asks for the same instant once per time condition (the vanilla default context
+    // has a dozen): the last answer is kept. BrokenDownTime is read-only, so it is shared.
+    if (lastLocal !== undefined && lastLocal.epochMs === epochMs) return lastLocal;
     const d = new Date(epochMs);
     const year = d.getFullYear();
     const mon = d.getMonth() + 1;
@@ -147,9 +154,10 @@ export function breakDownTime(epochMs: number, zone: ZoneSpec): BrokenDownTime {
     const offsetMin = -d.getTimezoneOffset();
     const jan = -new Date(year, 0, 1).getTimezoneOffset();
     const jul = -new Date(year, 6, 1).getTimezoneOffset();
-    const usName = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    localNames ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+    const usName = localNames.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
     const abbrev = zoneAbbrev(epochMs, undefined, usName);
-    return {
+    lastLocal = {
       epochMs,
       year,
       mon,
@@ -163,6 +171,7 @@ export function breakDownTime(epochMs: number, zone: ZoneSpec): BrokenDownTime {
       isDst: jan !== jul && offsetMin === Math.max(jan, jul),
       zoneAbbrev: abbrev,
     };
+    return lastLocal;
   }
   const f = fieldsInZone(epochMs, zone.name);
   const gmtoffSec = offsetInZone(epochMs, zone.name);

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { EslFrameParser, frameHeader, type EslFrame } from './frame-parser.js';
 import { EslAuthError, EslClosedError, EslConnectError, EslTimeoutError } from './errors.js';
-import { fsUrlDecode } from './url-encode.js';
+import { fsUrlDecode } from '../common/index.js';
 
 export interface EslClientOptions {
   host?: string;

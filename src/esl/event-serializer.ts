@@ -12,7 +12,7 @@
 // Packets are cached per event object: fan-out to many subscribers serialises once per format.
 
 import type { SwitchEvent } from '../common/index.js';
-import { fsUrlEncode } from './url-encode.js';
+import { fsUrlEncode } from '../common/index.js';
 
 export type EventFormat = 'plain' | 'json' | 'xml';
 

@@ -1,7 +1,7 @@
 // The event socket: FreeSWITCH-compatible inbound server (mod_event_socket), its framing and
 // event serialisation, and a client the console uses.
 export * from './errors.js';
-export * from './url-encode.js';
+export { fsUrlEncode, fsUrlDecode } from '../common/index.js';
 export * from './frame-parser.js';
 export * from './event-names.js';
 export * from './event-serializer.js';

@@ -534,7 +534,8 @@ export class SipStack implements TransportReceiver {
       tx.reply(481);
       return;
     }
-    tx.reply(200);
+    // §9.2: the 200 carries the To tag of the INVITE's responses, when it has sent any.
+    tx.reply(200, { toTag: invite.toTag });
     invite.cancel(req);
   }
 

@@ -86,6 +86,8 @@ export interface StartOptions {
   /** Prefix command, e.g. ['unshare', '-n'] (rarely needed: see torture tests). */
   logLevel?: string;
   timeoutMs?: number;
+  /** Node.js options for the switch process (`--cpu-prof`, `--max-old-space-size=…`). */
+  nodeArgs?: string[];
 }
 
 export async function startSwitch(opts: StartOptions = {}): Promise<RunningSwitch> {
@@ -102,7 +104,7 @@ export async function startSwitch(opts: StartOptions = {}): Promise<RunningSwitc
   };
   const args = [MAIN, 'start', '--conf', opts.confDir ?? join(ROOT, 'conf'), '--data', dataDir, '--log-level', opts.logLevel ?? 'info'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const logs: Array<Record<string, unknown>> = [];

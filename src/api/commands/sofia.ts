@@ -2,13 +2,15 @@
 // §6.5, §6.6, §6.8): `sofia status`, `sofia status profile <name> [reg|user …]`,
 // `sofia global siptrace on|off`, `sofia profile <name> siptrace on|off`,
 // `sofia profile <name> flush_inbound_reg [call-id|user@domain]`, `sofia loglevel`,
-// `sofia tracelevel`, `sofia help`. Registrations and gateways plug in through the optional hooks.
+// `sofia tracelevel`, `sofia help`. Registrations and gateways plug in through the optional hooks
+// (the gateway layouts and commands are in sofia-gateways.ts).
 
 import type { LogTap } from '../../common/index.js';
 import { FS_LOG_LEVEL_NAMES, parseFsLogLevel, type FsLogLevel } from '../../common/index.js';
 import type { SofiaProfile } from '../../b2bua/index.js';
 import { formatTraceEntry, type TraceEntry } from '../../sip/index.js';
 import type { ApiCommand } from '../registry.js';
+import { gatewayProfileCommand, gatewayStatus, gatewayStatusRows, type SofiaGatewayHooks } from './sofia-gateways.js';
 
 const LINE = '='.repeat(97);
 
@@ -32,6 +34,8 @@ export interface SofiaApiDeps {
   registrations?(profile: string, sub: 'reg' | 'user', arg: string | undefined): string | Promise<string>;
   /** `sofia profile <p> flush_inbound_reg [call-id|user@domain]`: drop registrations; returns how many. */
   flushRegistrations?(profile: string, what: string | undefined): number | Promise<number>;
+  /** Gateways: status rows and layouts, killgw, rescan, restart, register/unregister. */
+  gateways?: SofiaGatewayHooks;
 }
 
 /** Routes SIP traces of chosen profiles to the log stream, once per profile. */
@@ -117,8 +121,12 @@ sofia help
 sofia loglevel <all|default|tport|iptsec|nea|nta|nth_client|nth_server|nua|soa|sresolv|stun> [0-9]
 sofia profile <profile_name> siptrace <on|off>
 sofia profile <profile_name> flush_inbound_reg [<call_id>|<user@domain>]
+sofia profile <profile_name> [rescan|restart]
+sofia profile <profile_name> killgw <gateway name>|_all_
+sofia profile <profile_name> [register|unregister] <gateway name>|all
 sofia status
 sofia status profile <name> [reg [<contact str>]]
+sofia status gateway [<name>]
 sofia tracelevel <console|alert|crit|err|warning|notice|info|debug>
 --------------------------------------------------------------------------------
 `;
@@ -128,11 +136,11 @@ function row(name: string, type: string, data: string, state: string): string {
 }
 
 function status(deps: SofiaApiDeps, argv: string[]): string | Promise<string> {
+  if (argv[0]?.toLowerCase() === 'gateway') return gatewayStatus(deps.gateways, argv[1]);
   if (argv.length === 1) return 'Invalid Syntax!\n';
   if (argv.length >= 2) {
     const what = argv[0]!.toLowerCase();
     if (what === 'profile') return profileStatus(deps, argv[1]!, argv.slice(2));
-    if (what === 'gateway') return 'Invalid Gateway!\n';
     return 'Invalid Syntax!\n';
   }
   let out = row('Name', '   Type', 'Data', 'State');
@@ -141,6 +149,7 @@ function status(deps: SofiaApiDeps, argv: string[]): string | Promise<string> {
   let aliases = 0;
   for (const p of deps.profiles()) {
     out += row(p.name, 'profile', p.url, `${p.running ? 'RUNNING' : 'DOWN'} (${deps.channelsInUse?.(p.name) ?? 0})`);
+    out += gatewayStatusRows(deps.gateways, p.name, row);
     profiles++;
     for (const a of deps.aliases()) {
       if (a.profile !== p.name) continue;
@@ -228,6 +237,9 @@ function profile(deps: SofiaApiDeps, trace: SiptraceControl, argv: string[]): st
     return `-ERR Usage: sofia profile ${p.name} siptrace <on|off>\n`;
   }
   if (what === 'flush_inbound_reg') return flushInboundReg(deps, p.name, argv[2]);
+  if (['killgw', 'rescan', 'restart', 'register', 'unregister'].includes(what)) {
+    return gatewayProfileCommand(deps.gateways, p, what, argv[2]).then((r) => r ?? `-ERR Unknown command [${what}]\n`);
+  }
   return `-ERR Unknown command [${what}]\n`;
 }
 

@@ -155,6 +155,8 @@ export class CdrStore {
   readonly file: string;
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
+  /** Statements prepared on first use: preparing one costs more than running it. */
+  readonly #statements = new Map<string, Database.Statement>();
   #closed = false;
 
   private constructor(file: string) {
@@ -197,6 +199,15 @@ export class CdrStore {
     if (this.#closed) throw new InvalidStateError('the CDR store is closed');
   }
 
+  #stmt(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   #params(s: CdrSummary, state: CdrState, work: CdrWork | undefined, post: boolean) {
     return {
       ...s,
@@ -223,32 +234,31 @@ export class CdrStore {
   /** Update what a pending row still has to write (after part of it succeeded). */
   updateWork(id: number, work: CdrWork): void {
     this.#check();
-    this.#db.prepare('UPDATE cdr SET pending_work = ? WHERE id = ?').run(JSON.stringify(work), id);
+    this.#stmt('UPDATE cdr SET pending_work = ? WHERE id = ?').run(JSON.stringify(work), id);
   }
 
   /** The files are on disk: drop the work, keep the summary. */
   markStored(id: number): void {
     this.#check();
-    this.#db.prepare("UPDATE cdr SET state = 'stored', pending_work = NULL, last_error = NULL WHERE id = ?").run(id);
+    this.#stmt("UPDATE cdr SET state = 'stored', pending_work = NULL, last_error = NULL WHERE id = ?").run(id);
   }
 
   markWriteFailed(id: number, error: string): void {
     this.#check();
-    this.#db.prepare('UPDATE cdr SET last_error = ? WHERE id = ?').run(error.slice(0, 500), id);
+    this.#stmt('UPDATE cdr SET last_error = ? WHERE id = ?').run(error.slice(0, 500), id);
   }
 
   /** Rows whose files are not written yet, with their work. */
   pending(limit = 1000): Array<{ row: CdrRow; work: CdrWork }> {
     this.#check();
-    const raws = this.#db.prepare("SELECT * FROM cdr WHERE state = 'pending' ORDER BY id LIMIT ?").all(limit) as RawRow[];
+    const raws = this.#stmt("SELECT * FROM cdr WHERE state = 'pending' ORDER BY id LIMIT ?").all(limit) as RawRow[];
     return raws.map((r) => ({ row: toRow(r), work: parseWork(r.pending_work) }));
   }
 
   /** Queued rows due for delivery at `nowMs`, oldest first. */
   dueForPost(nowMs: number, limit: number): CdrRow[] {
     this.#check();
-    const raws = this.#db
-      .prepare("SELECT * FROM cdr WHERE post_status = 'queued' AND state = 'stored' AND next_post_at <= ? ORDER BY next_post_at, id LIMIT ?")
+    const raws = this.#stmt("SELECT * FROM cdr WHERE post_status = 'queued' AND state = 'stored' AND next_post_at <= ? ORDER BY next_post_at, id LIMIT ?")
       .all(nowMs, limit) as RawRow[];
     return raws.map(toRow);
   }
@@ -256,38 +266,38 @@ export class CdrStore {
   /** When the next queued row falls due (ms), or undefined when nothing is queued. */
   nextPostAt(): number | undefined {
     this.#check();
-    const r = this.#db.prepare("SELECT MIN(next_post_at) AS t FROM cdr WHERE post_status = 'queued' AND state = 'stored'").get() as { t: number | null };
+    const r = this.#stmt("SELECT MIN(next_post_at) AS t FROM cdr WHERE post_status = 'queued' AND state = 'stored'").get() as { t: number | null };
     return r.t ?? undefined;
   }
 
   queuedCount(): number {
     this.#check();
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM cdr WHERE post_status = 'queued'").get() as { n: number }).n;
+    return (this.#stmt("SELECT COUNT(*) AS n FROM cdr WHERE post_status = 'queued'").get() as { n: number }).n;
   }
 
   markPosted(id: number): void {
     this.#check();
-    this.#db.prepare("UPDATE cdr SET post_status = 'posted', post_attempts = post_attempts + 1, last_error = NULL WHERE id = ?").run(id);
+    this.#stmt("UPDATE cdr SET post_status = 'posted', post_attempts = post_attempts + 1, last_error = NULL WHERE id = ?").run(id);
   }
 
   markPostFailed(id: number, nextPostAt: number, error: string): void {
     this.#check();
-    this.#db.prepare('UPDATE cdr SET post_attempts = post_attempts + 1, next_post_at = ?, last_error = ? WHERE id = ?').run(nextPostAt, error.slice(0, 500), id);
+    this.#stmt('UPDATE cdr SET post_attempts = post_attempts + 1, next_post_at = ?, last_error = ? WHERE id = ?').run(nextPostAt, error.slice(0, 500), id);
   }
 
   markPostLost(id: number, error: string): void {
     this.#check();
-    this.#db.prepare("UPDATE cdr SET post_status = 'lost', last_error = ? WHERE id = ?").run(error.slice(0, 500), id);
+    this.#stmt("UPDATE cdr SET post_status = 'lost', last_error = ? WHERE id = ?").run(error.slice(0, 500), id);
   }
 
   hasJsonPath(path: string): boolean {
     this.#check();
-    return this.#db.prepare('SELECT 1 FROM cdr WHERE json_path = ?').get(path) !== undefined;
+    return this.#stmt('SELECT 1 FROM cdr WHERE json_path = ?').get(path) !== undefined;
   }
 
   get(id: number): CdrRow | undefined {
     this.#check();
-    const r = this.#db.prepare('SELECT * FROM cdr WHERE id = ?').get(id) as RawRow | undefined;
+    const r = this.#stmt('SELECT * FROM cdr WHERE id = ?').get(id) as RawRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
@@ -311,17 +321,17 @@ export class CdrStore {
 
   count(): number {
     this.#check();
-    return (this.#db.prepare('SELECT COUNT(*) AS n FROM cdr').get() as { n: number }).n;
+    return (this.#stmt('SELECT COUNT(*) AS n FROM cdr').get() as { n: number }).n;
   }
 
   getMeta(key: string): string | undefined {
     this.#check();
-    return (this.#db.prepare('SELECT value FROM cdr_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.#stmt('SELECT value FROM cdr_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
     this.#check();
-    this.#db.prepare('INSERT INTO cdr_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.#stmt('INSERT INTO cdr_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** Run `fn` in one transaction (re-indexing many files). */

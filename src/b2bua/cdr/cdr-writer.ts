@@ -2,10 +2,11 @@
 // cdr_csv lines (Master.csv and <accountcode>.csv under <log-base>/cdr-csv, per the configured
 // templates and legs), a JSON document per leg (mod_json_cdr's shape, a_<uuid>.cdr.json for
 // A-legs), a row in the SQLite index, and, when a URL is configured, a queued HTTP delivery.
-// Nothing is acknowledged before it is on disk: the row is inserted synchronously at hangup
-// with everything still to write, the files are appended/renamed and fsynced, then the row is
-// marked stored. On open, rows left pending by a crash are written again and, after an unclean
-// stop, JSON files the index does not know are indexed; the HTTP queue resumes.
+// Nothing is acknowledged before it is on disk: the row is inserted at hangup with everything
+// still to write, then the files are appended/renamed and fsynced, then the row is marked
+// stored; index writes of one turn of the event loop share one SQLite transaction. On open,
+// rows left pending by a crash are written again and, after an unclean stop, JSON files the
+// index does not know are indexed; the HTTP queue resumes.
 
 import { EventEmitter } from 'node:events';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
@@ -103,6 +104,8 @@ export class CdrWriter extends EventEmitter<CdrWriterEvents> {
   readonly #jsonPathsInFlight = new Set<string>();
   readonly #recent = new Map<string, JsonCallerProfile>();
   readonly #jsonConfs = new WeakMap<ConfigTree, JsonCdrConf>();
+  /** Index writes of this turn of the event loop, committed together (see #later). */
+  readonly #ops: Array<{ run: () => void; done?: () => void; updates?: number; stores?: number }> = [];
   readonly #onHangupComplete = (ch: Channel) => {
     void this.record(ch);
   };
@@ -185,14 +188,7 @@ export class CdrWriter extends EventEmitter<CdrWriterEvents> {
     this.#remember(ch);
     if (!built) return Promise.resolve(undefined);
     const { summary, work, post } = built;
-    let id: number | undefined;
-    try {
-      id = this.store.insertPending(summary, work, post);
-    } catch (err) {
-      // The files are still written: they are the durable copy; the index catches up on reindex.
-      this.#log.error({ err, uuid: ch.uuid }, 'cannot index the CDR');
-    }
-    const p = this.#write(id, summary, work).then((stored) => {
+    const p = this.#index(summary, work, post).then((id) => this.#write(id, summary, work)).then((stored) => {
       if (stored && post) this.#poster.kick();
       return stored;
     });
@@ -305,27 +301,76 @@ export class CdrWriter extends EventEmitter<CdrWriterEvents> {
       // Lines of one record go to their files in order: accountcode file first, then Master.csv.
       await Promise.all(work.csv.map((c) => this.#files.append(c.path, c.line)));
       csvDone = true;
-      if (!jsonDone && id !== undefined) this.#safely(() => this.store.updateWork(id, { json: work.json, csv: [] }));
+      if (!jsonDone && id !== undefined) this.#later(() => this.store.updateWork(id, { json: work.json, csv: [] }), undefined, { updates: id });
     };
     const jsonPart = async () => {
       if (jsonDone) return;
       await writeFileDurable(work.json!.path, work.json!.text);
       jsonDone = true;
-      if (!csvDone && id !== undefined) this.#safely(() => this.store.updateWork(id, { csv: work.csv }));
+      if (!csvDone && id !== undefined) this.#later(() => this.store.updateWork(id, { csv: work.csv }), undefined, { updates: id });
     };
     const results = await Promise.allSettled([csvPart(), jsonPart()]);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
       const err = failure.reason as Error;
       this.#log.error({ err, uuid: summary.uuid }, 'CDR write failed; kept pending for the next start');
-      if (id !== undefined) this.#safely(() => this.store.markWriteFailed(id, err.message));
+      if (id !== undefined) this.#later(() => this.store.markWriteFailed(id, err.message));
       this.emit('failed', summary.uuid, err);
       return undefined;
     }
-    if (id !== undefined) this.#safely(() => this.store.markStored(id));
+    if (id !== undefined) await new Promise<void>((done) => this.#later(() => this.store.markStored(id), done, { stores: id }));
     const stored: StoredCdr = { id, uuid: summary.uuid, leg: summary.leg, jsonPath: work.json?.path, csvPaths: work.csv.map((c) => c.path) };
     this.emit('stored', stored);
     return stored;
+  }
+
+  /**
+   * The pending row of a CDR: its id, or undefined when the index refused it (the files are
+   * still written: they are the durable copy, and the index catches up on reindex).
+   */
+  #index(summary: CdrSummary, work: CdrWork, post: boolean): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      let id: number | undefined;
+      this.#later(
+        () => {
+          id = undefined; // a rolled-back attempt's id is no id
+          id = this.store.insertPending(summary, work, post);
+        },
+        () => resolve(id),
+      );
+    });
+  }
+
+  /**
+   * Queue an index write; every write queued in one turn of the event loop is committed in one
+   * transaction at the next (a commit costs far more than a row: a burst of hangups is one
+   * commit, not three per leg). `done` runs after the commit, whether the write landed or not.
+   * `updates`/`stores` name the row an update of pending work / a mark-stored is about.
+   */
+  #later(run: () => void, done?: () => void, about: { updates?: number; stores?: number } = {}): void {
+    this.#ops.push({ run, done, ...about });
+    if (this.#ops.length === 1) setImmediate(() => this.#commit());
+  }
+
+  #commit(): void {
+    let ops = this.#ops.splice(0);
+    if (ops.length === 0) return;
+    // A row marked stored in this batch needs no update of its remaining work first (the
+    // update rewrites the whole pending JSON document, only to be dropped a moment later).
+    const stored = new Set<number>();
+    for (const op of ops) if (op.stores !== undefined) stored.add(op.stores);
+    if (stored.size > 0) ops = ops.filter((op) => op.updates === undefined || !stored.has(op.updates));
+    if (!this.store.closed) {
+      try {
+        this.store.transaction(() => {
+          for (const op of ops) op.run();
+        });
+      } catch {
+        // One write failed and rolled the batch back: run them one by one so that the others land.
+        for (const op of ops) this.#safely(op.run);
+      }
+    }
+    for (const op of ops) op.done?.();
   }
 
   #safely(fn: () => void): void {
@@ -402,6 +447,7 @@ export class CdrWriter extends EventEmitter<CdrWriterEvents> {
       await this.flush();
       await this.#poster.close();
       await this.#files.close();
+      this.#commit(); // index writes still queued (updates after a failed write)
       try {
         if (this.store.pending(1).length === 0) this.store.setMeta(CLEAN_KEY, '1');
       } catch (err) {

@@ -9,5 +9,4 @@ export { buildJsonCdr, jsonCallerProfile, type JsonCallerProfile, type JsonCdrIn
 export { escapeCsvValue, expandCsvTemplate, parseCsvTemplate, CsvTemplateCache, type TemplatePart } from './csv-template.js';
 export { AppendFiles } from './append-files.js';
 export { writeFileDurable } from './durable-file.js';
-export { cdrUrlEncode } from './url-encode.js';
 export { CdrError } from './errors.js';

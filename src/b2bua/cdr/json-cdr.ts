@@ -5,7 +5,7 @@
 // and per-transfer profile history are not kept by the core yet, so they are not written.
 
 import type { Channel, CallerProfile } from '../channel.js';
-import { cdrUrlEncode } from './url-encode.js';
+import { fsUrlEncode } from '../../common/index.js';
 
 /** The caller-profile block of a callflow (FS switch_ivr_set_json_profile_data field order). */
 export interface JsonCallerProfile {
@@ -69,7 +69,7 @@ export function buildJsonCdr(input: JsonCdrInput): string {
     caps: '',
   };
   const vars: string[] = [];
-  for (const [k, v] of ch.variables) vars.push(`${q(k)}:${q(input.encodeValues ? cdrUrlEncode(v) : v)}`);
+  for (const [k, v] of ch.variables) vars.push(`${q(k)}:${q(input.encodeValues ? fsUrlEncode(v) : v)}`);
   const profile: Record<string, unknown> = { ...jsonCallerProfile(ch.uuid, ch.name, ch.profile) };
   if (input.other) profile[input.other.role] = { [`${input.other.role}_caller_profiles`]: [input.other.profile] };
   const t = ch.times;

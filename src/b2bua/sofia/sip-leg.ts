@@ -289,7 +289,8 @@ export class InboundLeg extends SipLeg {
 
 /** The far side of a bridge: we are the UAC of the INVITE we send. */
 export class OutboundLeg extends SipLeg implements ClientTransactionUser {
-  readonly request: SipRequest;
+  /** The INVITE in flight; a subclass replaces it when it answers a 401/407 (gateway legs). */
+  request: SipRequest;
   tx: InviteClientTransaction | undefined;
   #answeredSent = false;
 

@@ -1,6 +1,6 @@
 // The SIP endpoint of one profile: inbound INVITEs become channels (after authentication,
 // admission and SDP checks) that the core routes; outbound legs become INVITEs to a URI, a
-// registered contact or (later) a gateway. `Sofia` groups the profiles under the single
+// registered contact or a gateway (gateway-call.ts). `Sofia` groups the profiles under the single
 // `sofia` technology of dial strings (`sofia/internal/sip:1000@10.0.0.5:5062`).
 
 import type { Logger } from '../../common/index.js';
@@ -13,6 +13,9 @@ import { causeToSipStatus } from '../causes.js';
 import type { Endpoint, OriginateRequest } from '../interfaces.js';
 import type { SofiaProfile } from '../sofia-profile.js';
 import { InboundLeg, OutboundLeg } from './sip-leg.js';
+import { originateThroughGateway } from './gateway-call.js';
+import type { GatewayRegistry } from './gateway-registry.js';
+import type { Gateway } from './gateway.js';
 import { inboundVariables } from './variables.js';
 
 /** Who the caller is once an INVITE is allowed in. */
@@ -24,6 +27,12 @@ export interface AuthorizedCaller {
   domain?: string;
   /** Variables to set on the channel (directory user variables, sip_auth_*, …). */
   variables: Record<string, string>;
+  /** Route to this instead of the Request-URI user (a gateway's `extension`). */
+  destination?: string;
+  /** Route in this context instead of the profile's (a gateway's `context`). */
+  context?: string;
+  /** Told about the channel once it exists (a gateway counts its inbound calls). */
+  onChannel?(channel: Channel): void;
 }
 
 /** Decides whether an INVITE may proceed; answers 401/407/403 itself when it may not. */
@@ -119,8 +128,8 @@ export class SofiaEndpoint {
     const fromUser = fromUri instanceof SipUri && fromUri.user !== undefined ? unescapeUri(fromUri.user) : '';
     const fromHost = fromUri instanceof SipUri ? fromUri.host : '';
     const ruri = req.requestUri;
-    const destination = ruri instanceof SipUri && ruri.user !== undefined ? unescapeUri(ruri.user) : (vars.get('sip_to_user') || 'service');
-    const context = (who.authenticated && who.variables.user_context) || this.profile.conf.context;
+    const destination = who.destination ?? (ruri instanceof SipUri && ruri.user !== undefined ? unescapeUri(ruri.user) : (vars.get('sip_to_user') || 'service'));
+    const context = who.context ?? ((who.authenticated && who.variables.user_context) || this.profile.conf.context);
     const channel = this.core.createChannel({
       direction: 'inbound',
       name: `sofia/${this.profile.name}/${fromUser}@${fromHost}`,
@@ -142,6 +151,7 @@ export class SofiaEndpoint {
       variables: vars,
     });
     leg.channel = channel;
+    who.onChannel?.(channel);
     channel.remoteSdp = sdp;
     this.profile.counters.callsIn++;
     channel.once('hangup', () => {
@@ -228,6 +238,8 @@ export class SofiaEndpoint {
 export class Sofia implements Endpoint {
   readonly technology = 'sofia';
   readonly #profiles = new Map<string, SofiaEndpoint>();
+  /** The gateways `sofia/gateway/<name>/<number>` reaches (set by the composition root). */
+  gateways: GatewayRegistry | undefined;
 
   add(endpoint: SofiaEndpoint): void {
     this.#profiles.set(endpoint.name.toLowerCase(), endpoint);
@@ -241,18 +253,41 @@ export class Sofia implements Endpoint {
     const slash = target.indexOf('/');
     if (slash <= 0) return 'INVALID_URL';
     const name = target.slice(0, slash).toLowerCase();
-    if (name === 'gateway') return 'INVALID_GATEWAY';
+    if (name === 'gateway') {
+      const t = this.#gatewayTarget(target);
+      return t.refusal ?? this.gateways?.refuse(t.name); // GATEWAY_DOWN, or barred by the default_password guard
+    }
     if (!this.#profiles.has(name)) return 'INVALID_PROFILE';
     return undefined;
   }
 
   originate(req: OriginateRequest): void {
     const slash = req.target.indexOf('/');
+    if (req.target.slice(0, slash).toLowerCase() === 'gateway') {
+      const t = this.#gatewayTarget(req.target);
+      const ep = t.gateway && this.#profiles.get(t.gateway.profile.toLowerCase());
+      if (!t.gateway || !ep || t.refusal) req.channel.hangup(t.refusal ?? 'INVALID_GATEWAY');
+      else if (this.gateways?.guarded) req.channel.hangup('OUTGOING_CALL_BARRED'); // validate() logged it
+      else originateThroughGateway(ep, req, t.gateway, t.number);
+      return;
+    }
     const ep = this.#profiles.get(req.target.slice(0, slash).toLowerCase());
     if (!ep) {
       req.channel.hangup('INVALID_PROFILE');
       return;
     }
     ep.originate(req, req.target.slice(slash + 1));
+  }
+
+  /** `gateway/<name>/<number>`: the gateway and the number, or why they cannot be dialled at all. */
+  #gatewayTarget(target: string): { name: string; number: string; gateway: Gateway | undefined; refusal: HangupCause | undefined } {
+    const rest = target.slice(target.indexOf('/') + 1);
+    const slash = rest.indexOf('/');
+    const name = slash < 0 ? rest : rest.slice(0, slash);
+    const number = slash < 0 ? '' : rest.slice(slash + 1);
+    const gateway = this.gateways?.get(name);
+    if (!gateway || !gateway.started) return { name, number, gateway: undefined, refusal: 'INVALID_GATEWAY' };
+    if (number === '') return { name, number, gateway, refusal: 'INVALID_NUMBER_FORMAT' };
+    return { name, number, gateway, refusal: undefined };
   }
 }

@@ -31,6 +31,10 @@ export abstract class ClientTransaction extends Transaction {
 
   abstract start(): void;
 
+  protected override released(): void {
+    this.bytes = undefined;
+  }
+
   protected transmit(): void {
     if (this.bytes) this.env.sendBytes(this.bytes, this.hop, (e) => this.handle({ type: 'transportError', error: e }));
     else this.bytes = this.env.send(this.request, this.hop, (e) => this.handle({ type: 'transportError', error: e }));

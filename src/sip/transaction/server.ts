@@ -54,6 +54,10 @@ export abstract class ServerTransaction extends Transaction {
     this.lastBytes = this.env.send(response, this.hop, (e) => this.handle({ type: 'transportError', error: e }));
   }
 
+  protected override released(): void {
+    this.lastBytes = undefined;
+  }
+
   protected resend(): void {
     if (this.lastBytes) this.env.sendBytes(this.lastBytes, this.hop);
   }
@@ -69,6 +73,11 @@ export class InviteServerTransaction extends ServerTransaction {
   state: InviteServerState = 'proceeding';
   /** Key under which the layer finds this transaction for the 2xx's ACK. */
   ackKey: string | undefined;
+  /**
+   * The To tag of the responses sent so far: §8.2.6.2, the same tag for every response to
+   * the request but 100; §9.2, the 200 to a CANCEL SHOULD carry it too.
+   */
+  toTag: string | undefined;
   #ackReceived = false;
 
   /** §17.2.1: answer 100 Trying at once so the client stops retransmitting. */
@@ -88,6 +97,7 @@ export class InviteServerTransaction extends ServerTransaction {
       return;
     }
     if (this.state !== 'proceeding') return;
+    if (status > 100) this.toTag ??= response.toTag;
     if (status < 200) {
       this.sendResponse(response);
       return;
@@ -111,7 +121,7 @@ export class InviteServerTransaction extends ServerTransaction {
   cancel(cancel: SipRequest): void {
     if (this.state !== 'proceeding') return;
     this.user?.onCancel?.(this, cancel);
-    if (this.state === 'proceeding') this.respond(createResponse(this.request, 487));
+    if (this.state === 'proceeding') this.respond(createResponse(this.request, 487, { toTag: this.toTag }));
   }
 
   /** The ACK for our 2xx, matched by the layer through `ackKey`. */

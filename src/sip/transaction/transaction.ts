@@ -94,9 +94,17 @@ export abstract class Transaction {
     this.state = to;
     if (to === 'terminated') {
       this.clearTimers();
+      this.released();
       this.env.terminated(this);
     }
   }
+
+  /**
+   * Terminated: drop what only retransmissions needed (the bytes of the last message sent). A
+   * call's legs keep their INVITE transaction for as long as the call lasts, and those bytes
+   * are a kilobyte or more per leg, often pinning a whole 8 KiB buffer pool slab.
+   */
+  protected released(): void {}
 
   protected armRetransmit(ms: number): void {
     if (this.#retransmitTimer) clearTimeout(this.#retransmitTimer);

@@ -24,7 +24,8 @@ describe('the shipped dialplan', () => {
     expect([...dp.contexts.keys()].sort()).toEqual(['default', 'features', 'public']);
     expect(dp.contexts.get('default')!.extensions.map((e) => e.name)).toEqual([
       'unloop', 'tod_example', 'holiday_example', 'redial', 'global', 'call_return', 'Local_Extension',
-      'group_dial_sales', 'group_dial_support', 'group_dial_billing', 'operator', 'no_route',
+      'group_dial_sales', 'group_dial_support', 'group_dial_billing', 'operator',
+      'outside_international', 'outside_domestic', 'outside_local', 'outside_barred', 'no_route',
     ]);
   });
 
@@ -117,7 +118,7 @@ describe('Local_Extension', () => {
 });
 
 describe('numbers nothing matches', () => {
-  it.each(['9999', '1020', '12345', 'abc'])('%s ends with NO_ROUTE_DESTINATION (404) after the bookkeeping', async (dest) => {
+  it.each(['7999', '1020', '12345', 'abc'])('%s ends with NO_ROUTE_DESTINATION (404) after the bookkeeping', async (dest) => {
     h = await makeHarness();
     const { channel, leg, done } = dial(dest);
     await done;

@@ -131,6 +131,25 @@ describe('the stack runs INVITE server transactions', () => {
     expect(rs.map((r) => `${r.status} ${r.cseq?.method}`).sort()).toEqual(['200 CANCEL', '487 INVITE']);
   });
 
+  it('issue-0005: the 200 to a CANCEL and the 487 carry the To tag of the 180 (§8.2.6.2, §9.2)', async () => {
+    // Found by the CANCEL/200 races of issue 5: a caller whose CANCEL crossed our 200 could
+    // not tell the two 200s apart, took the CANCEL's fresh tag for the dialog's, and its BYE
+    // got 481.
+    const invite = options(peer.port, { branch: 'z9hG4bKc2', method: 'INVITE', uri: 'sip:1000@127.0.0.1' });
+    peer.send(invite, stack.port);
+    const [trying, ringing] = await nextResponses(peer, 2);
+    expect(trying!.status).toBe(100);
+    expect(trying!.toTag).toBeUndefined();
+    expect(ringing!.status).toBe(180);
+    expect(ringing!.toTag).toBeDefined();
+    peer.send(invite.replace('INVITE sip', 'CANCEL sip').replace('CSeq: 1 INVITE', 'CSeq: 1 CANCEL'), stack.port);
+    const rs = await nextResponses(peer, 2);
+    expect(rs.map((r) => [`${r.status} ${r.cseq?.method}`, r.toTag]).sort()).toEqual([
+      ['200 CANCEL', ringing!.toTag],
+      ['487 INVITE', ringing!.toTag],
+    ]);
+  });
+
   it('answers 481 to a CANCEL that matches nothing and to a request in an unknown dialog', async () => {
     peer.send(options(peer.port, { branch: 'z9hG4bKx1', method: 'CANCEL', uri: 'sip:1000@127.0.0.1' }), stack.port);
     let [r] = await nextResponses(peer, 1);

@@ -4,7 +4,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CdrStore, cdrUrlEncode } from '../../../../src/b2bua/cdr/index.js';
+import { CdrStore } from '../../../../src/b2bua/cdr/index.js';
+import { fsUrlEncode as cdrUrlEncode } from '../../../../src/common/index.js';
+import type { Channel } from '../../../../src/b2bua/index.js';
+import { hangupComplete } from '../../support/test-endpoint.js';
 import { call, cdrCsvConf, cdrHarness, jsonCdrConf, type CdrHarness } from './cdr-fixture.js';
 
 let h: CdrHarness | undefined;
@@ -95,6 +98,29 @@ describe('the CDR index', () => {
       endEpoch: Number(a.getVariable('end_epoch')), billsec: Number(a.getVariable('billsec')),
     });
     expect(rows.find((r) => r.leg === 'b')!.uuid).toBe(b.uuid);
+  });
+
+  it('indexes a burst of calls ending in the same turn (one transaction): every leg stored once', async () => {
+    h = await cdrHarness({ configuration: cdrCsvConf() });
+    const legs: Array<{ a: Channel; b: Channel }> = [];
+    for (let i = 0; i < 25; i++) {
+      const a = h.endpoint.inbound(h.core, { callerIdNumber: '1000', destination: '1001' });
+      const n = h.endpoint.outbound.length;
+      void h.core.run(a);
+      const b = await h.endpoint.nextOutbound(n);
+      b.markAnswered();
+      for (let t = 0; t < 200 && a.partner !== b; t++) await new Promise((r) => setTimeout(r, 5));
+      legs.push({ a, b });
+    }
+    const done = legs.flatMap(({ a, b }) => [hangupComplete(h!.core, a), hangupComplete(h!.core, b)]);
+    for (const { b } of legs) b.hangup('NORMAL_CLEARING'); // all in one turn
+    await Promise.all(done);
+    await Promise.all(legs.flatMap(({ a, b }) => [h!.writer.whenStored(a.uuid), h!.writer.whenStored(b.uuid)]));
+    const rows = h.writer.store.list({ limit: 1000 });
+    expect(rows).toHaveLength(50);
+    expect(new Set(rows.map((r) => `${r.uuid}/${r.leg}`)).size).toBe(50);
+    expect(rows.every((r) => r.state === 'stored')).toBe(true);
+    expect(h.writer.store.pending(10)).toEqual([]);
   });
 
   it('survives a restart: the rows are there after the writer is reopened', async () => {

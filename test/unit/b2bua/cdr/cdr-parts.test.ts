@@ -5,7 +5,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AppendFiles, cdrSkipped, cdrUrlEncode, readJsonCdrConf, safeFileName, writeFileDurable } from '../../../../src/b2bua/cdr/index.js';
+import { AppendFiles, cdrSkipped, readJsonCdrConf, safeFileName, writeFileDurable } from '../../../../src/b2bua/cdr/index.js';
+import { fsUrlEncode as cdrUrlEncode } from '../../../../src/common/index.js';
 import { ConfigError } from '../../../../src/common/index.js';
 import { loadConfigTree } from '../../../../src/config/index.js';
 import { TestEndpoint, testCore } from '../../support/test-endpoint.js';
@@ -92,6 +93,22 @@ describe('writeFileDurable', () => {
     await writeFileDurable(path, '{"a":2}');
     expect(await readFile(path, 'utf8')).toBe('{"a":2}');
     expect(await readdir(join(dir, 'x'))).toEqual(['a.cdr.json']);
+  });
+
+  it('writes a burst of files into one directory whole (their directory fsyncs shared)', async () => {
+    const dir = await tempDir();
+    const names = Array.from({ length: 200 }, (_, i) => `a_${i}.cdr.json`);
+    await Promise.all(names.map((n, i) => writeFileDurable(join(dir, 'burst', n), JSON.stringify({ i, pad: 'x'.repeat(i) }))));
+    expect((await readdir(join(dir, 'burst'))).sort()).toEqual([...names].sort());
+    for (const [i, n] of names.entries()) expect(JSON.parse(await readFile(join(dir, 'burst', n), 'utf8'))).toEqual({ i, pad: 'x'.repeat(i) });
+  });
+
+  it('makes its directory again when it was removed after an earlier write', async () => {
+    const dir = await tempDir();
+    await writeFileDurable(join(dir, 'gone', 'a.cdr.json'), '1');
+    await rm(join(dir, 'gone'), { recursive: true });
+    await writeFileDurable(join(dir, 'gone', 'b.cdr.json'), '2');
+    expect(await readFile(join(dir, 'gone', 'b.cdr.json'), 'utf8')).toBe('2');
   });
 });
 

@@ -1,7 +1,8 @@
-// FreeSWITCH's URL encoding for event-plain and event-xml header values: every byte outside
-// 0x20–0x7E and each of `\r \n space # % & + : ; < = > ? @ [ \ ] ^ ` { | } "` becomes `%XX`
-// (upper-case hex, UTF-8 bytes), except that an existing `%XX` (upper-case hex digits) is kept
-// as it is, so already-encoded values are not encoded twice. Spec §7.5.
+// FreeSWITCH's URL encoding (switch_url_encode) of event header values on the event socket
+// (event-plain, event-xml) and of variable values in JSON CDRs: every byte outside 0x20–0x7E and
+// each of `\r \n space # % & + : ; < = > ? @ [ \ ] ^ ` { | } "` becomes `%XX` (upper-case hex,
+// UTF-8 bytes), except an existing `%XX` (upper-case hex digits) is kept, so already-encoded
+// values are not encoded twice. Spec §7.5, §9.3.
 
 const UNSAFE_CHARS = '\r\n "#%&+:;<=>?@[\\]^`{|}';
 const HEX = '0123456789ABCDEF';
