@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['parser-bench', 'options-bench', 'registrar-bench', 'register-bench', 'esl-bench', 'rtp-codecs-bench', 'rtp-relay-bench', 'gateway-bench', 'call-bench'];
+const BENCHES = ['parser-bench', 'options-bench', 'registrar-bench', 'register-bench', 'esl-bench', 'rtp-codecs-bench', 'rtp-relay-bench', 'gateway-bench', 'call-bench', 'transfer-bench'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES) {

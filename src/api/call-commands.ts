@@ -1,5 +1,5 @@
 // Registers the call-control commands (spec §6.3, §6.9): `show channels` and `show calls` in
-// the show tables, originate, uuid_kill, uuid_transfer, uuid_bridge, uuid_getvar,
+// the show tables, originate, uuid_kill, uuid_transfer, uuid_hold, uuid_bridge, uuid_getvar,
 // uuid_setvar, uuid_exists, uuid_dump and hupall. Each lives in its own file under commands/;
 // this file wires them to the core, the configuration and the event serialiser the lead passes in.
 
@@ -9,9 +9,9 @@ import type { ApiRegistry } from './registry.js';
 import type { ShowTables } from './commands/show.js';
 import { ChannelTables } from './commands/channels.js';
 import { originateCommand } from './commands/originate.js';
-import { UuidBridgeHold, uuidBridgeCommand } from './commands/uuid-bridge.js';
+import { uuidBridgeCommand } from './commands/uuid-bridge.js';
 import {
-  hupallCommand, uuidDumpCommand, uuidExistsCommand, uuidGetvarCommand, uuidKillCommand, uuidSetvarCommand, uuidTransferCommand,
+  hupallCommand, uuidDumpCommand, uuidExistsCommand, uuidGetvarCommand, uuidHoldCommand, uuidKillCommand, uuidSetvarCommand, uuidTransferCommand,
   type EventSerializer,
 } from './commands/uuid.js';
 
@@ -32,12 +32,11 @@ export function registerCallCommands(registry: ApiRegistry, deps: CallCommandDep
   const tables = new ChannelTables(core);
   deps.show.add('channels', tables.channelsSource());
   deps.show.add('calls', tables.callsSource());
-  const hold = new UuidBridgeHold();
-  core.registerDialplan(hold);
   registry.register('originate', originateCommand({ core, config: deps.config }));
   registry.register('uuid_kill', uuidKillCommand(core));
   registry.register('uuid_transfer', uuidTransferCommand(core));
-  registry.register('uuid_bridge', uuidBridgeCommand(core, hold, { timeoutMs: deps.uuidBridgeTimeoutMs }));
+  registry.register('uuid_hold', uuidHoldCommand(core));
+  registry.register('uuid_bridge', uuidBridgeCommand(core, core.takeover, { timeoutMs: deps.uuidBridgeTimeoutMs }));
   registry.register('uuid_getvar', uuidGetvarCommand(core));
   registry.register('uuid_setvar', uuidSetvarCommand(core));
   registry.register('uuid_exists', uuidExistsCommand(core));
@@ -48,8 +47,8 @@ export function registerCallCommands(registry: ApiRegistry, deps: CallCommandDep
 
 export { ChannelTables, CALL_COLUMNS, CHANNEL_COLUMNS, isBSide } from './commands/channels.js';
 export { ORIGINATE_SYNTAX, originateCommand, parseAppTarget } from './commands/originate.js';
-export { UUID_BRIDGE_DIALPLAN, UuidBridgeHold, uuidBridge, uuidBridgeCommand } from './commands/uuid-bridge.js';
+export { uuidBridgeCommand } from './commands/uuid-bridge.js';
 export {
-  NO_SUCH_CHANNEL, causeOr, hupallCommand, lookupVariable, uuidDumpCommand, uuidExistsCommand, uuidGetvarCommand, uuidKillCommand,
+  NO_SUCH_CHANNEL, causeOr, hupallCommand, lookupVariable, uuidDumpCommand, uuidExistsCommand, uuidGetvarCommand, uuidHoldCommand, uuidKillCommand,
   uuidSetvarCommand, uuidTransferCommand, type EventDumpFormat, type EventSerializer,
 } from './commands/uuid.js';

@@ -5,14 +5,16 @@
 // after the bridge, hangup_after_bridge / park_after_bridge / transfer_after_bridge decide what
 // the caller does next.
 //
-// What the caller hears while the callee rings: with `ringback` (or `ignore_early_media`, or
-// `instant_ringback`) FreeSWITCH plays a generated tone as early media. Tones are the media
-// layer's: this module only signals, so in those cases the caller gets 180 Ringing and its phone
-// plays its own ringback; the callee's early media (183 with SDP) is passed through otherwise,
-// and also with `ringback` set when `bridge_early_media=true`.
+// What the caller hears while the callee rings: with `ringback` set (the shipped dialplan sets
+// ${us-ring}) and media of its own here (default mode), the caller is pre-answered with our SDP
+// and hears the tone (or file) as early media from the first 180, or at once with
+// `instant_ringback`; otherwise it gets 180 Ringing and its phone plays its own ringback. The
+// callee's early media (183 with SDP) reaches the caller through the media layer (as is in
+// bypass, through our relay in proxy, joined to the caller's endpoint in default) unless
+// `ignore_early_media` is set or `ringback` is and `bridge_early_media` is not.
 
-import type { AppContext, Application, Channel, HangupCause, OriginatePlan } from '../b2bua/index.js';
-import { causeCode, isHangupCause, parseCause } from '../b2bua/index.js';
+import type { AppContext, Application, CallCore, CallMedia, Channel, HangupCause, OriginatePlan, Playback } from '../b2bua/index.js';
+import { causeCode, isHangupCause, joinMedia, parseCause } from '../b2bua/index.js';
 import type { ConfigTree } from '../config/index.js';
 import { switchTrue } from '../dialplan/index.js';
 import { untilAborted } from './basic.js';
@@ -58,12 +60,19 @@ export function bridgeApp(config: () => ConfigTree): Application {
       }
       const ignoreEarly = ignoresEarlyMedia(a.getVariable('ignore_early_media') ?? planVariable(plan, 'ignore_early_media'));
       const bridgeEarly = switchTrue(a.getVariable('bridge_early_media') ?? planVariable(plan, 'bridge_early_media'));
-      const ringback = Boolean(a.getVariable('ringback'));
+      // An answered caller (being transferred) hears transfer_ringback, one still ringing ringback.
+      const ringbackTone = a.answered ? a.getVariable('transfer_ringback') : a.getVariable('ringback');
+      const ringback = Boolean(ringbackTone);
       const instant = switchTrue(a.getVariable('instant_ringback') ?? planVariable(plan, 'instant_ringback'));
+      const media = core.media;
+      // Media steps for the caller run one after the other (each may wait for RTP ports).
+      const caller = new CallerMedia(a, core);
       // Only one callee's early media reaches the caller: the first to send some.
       let earlyFrom: Channel | undefined;
       const ring = () => {
-        if (!a.answered && a.callState !== 'RINGING' && a.callState !== 'EARLY') a.ringReady();
+        if (a.hungUp) return;
+        if (ringbackTone && caller.canPlay()) caller.ringback(ringbackTone);
+        else if (!a.answered && a.callState !== 'RINGING' && a.callState !== 'EARLY') a.ringReady();
       };
       if (instant) ring();
       const legs: Channel[] = [];
@@ -80,11 +89,12 @@ export function bridgeApp(config: () => ConfigTree): Application {
           sdp: a.remoteSdp,
           onLeg: (leg) => legs.push(leg),
           onProgress: (leg, kind, sdp) => {
-            if (a.answered || a.hungUp) return;
+            if (a.hungUp) return;
+            if (a.answered) return ring(); // transferred: transfer_ringback, if any
             const passMedia = kind === 'earlyMedia' && sdp !== undefined && !ignoreEarly && (!ringback || bridgeEarly);
             if (passMedia && (earlyFrom === undefined || earlyFrom === leg)) {
               earlyFrom = leg;
-              a.preAnswer(sdp); // the callee's early media (announcements, its ringback) to the caller
+              caller.early(leg, sdp); // the callee's early media (announcements, its ringback) to the caller
             } else {
               ring();
             }
@@ -93,6 +103,8 @@ export function bridgeApp(config: () => ConfigTree): Application {
       } finally {
         ctx.signal.removeEventListener('abort', onAbort);
       }
+      await caller.settled();
+      caller.stopRingback();
       if (!result.ok) return fail(a, result.cause, result.sipStatus, ctx.signal);
       const b = result.channel;
       if (a.hungUp || ctx.signal.aborted) {
@@ -102,8 +114,17 @@ export function bridgeApp(config: () => ConfigTree): Application {
       a.setVariable('originate_disposition', 'SUCCESS');
       a.setVariable('DIALSTATUS', 'SUCCESS');
       a.setVariable('originate_failed_cause', undefined);
-      if (!a.answered) a.answer(b.remoteSdp);
+      if (!(await caller.answer(b))) {
+        if (!b.hungUp) b.hangup(a.hungUp ? 'ORIGINATOR_CANCEL' : 'INCOMPATIBLE_DESTINATION');
+        return '';
+      }
       const ended = await core.bridge(a, b);
+      media?.unjoin(a);
+      // A transfer (REFER) took the other party away: the leg that handles it ends this one.
+      if (a.getVariable('transfer_disposition') && !a.hungUp) {
+        await untilAborted(ctx.signal);
+        return '';
+      }
       if (ended.endedBy === b && !a.hungUp) {
         a.setVariable('last_bridge_hangup_cause', b.hangupCause ?? 'NORMAL_CLEARING');
         const proto = b.getVariable('proto_specific_hangup_cause');
@@ -111,13 +132,118 @@ export function bridgeApp(config: () => ConfigTree): Application {
         if (ctx.signal.aborted) return ''; // the caller is being transferred as well (-both)
         afterBridge(a, b, ctx);
         if (a.isTrue('park_after_bridge') && !a.hungUp) await park(a, ctx.signal);
-      } else if (ended.endedBy === a && !b.hungUp && !core.isExecuting(b)) {
+      } else if (ended.endedBy === a && !b.hungUp && !core.isExecuting(b) && !b.getVariable('transfer_disposition')) {
         // The callee has no dialplan of its own to go on with: it ends with the caller.
         b.hangup(a.hungUp ? a.hangupCause ?? 'NORMAL_CLEARING' : 'NORMAL_CLEARING');
       }
       return '';
     },
   };
+}
+
+/**
+ * The caller's side of the media while a bridge sets up: ringback played here, the callee's
+ * early media joined, then the answer. Steps are chained so an answer never overtakes the
+ * early media before it. Without a media layer, SDP passes through as the callee sent it.
+ */
+class CallerMedia {
+  readonly #a: Channel;
+  readonly #core: CallCore;
+  readonly #media: CallMedia | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #ringing: Playback | undefined;
+  #ringbackAsked = false;
+  #stopped = false;
+
+  constructor(a: Channel, core: CallCore) {
+    this.#a = a;
+    this.#core = core;
+    this.#media = core.media;
+  }
+
+  #then(step: () => Promise<void> | void): void {
+    this.#chain = this.#chain.then(step).catch((err: unknown) => this.#a.log.warn({ err }, 'caller media step failed'));
+  }
+
+  /** Whether ringback can be generated here: a media layer and the caller not in bypass/proxy. */
+  canPlay(): boolean {
+    return this.#media !== undefined && this.#a.remoteSdp !== undefined && this.#media.modeOf(this.#a) === 'default';
+  }
+
+  /** Pre-answer the caller with our SDP and play `tone` until the callee answers or fails. */
+  ringback(tone: string): void {
+    if (this.#ringbackAsked) return;
+    this.#ringbackAsked = true;
+    const a = this.#a;
+    const media = this.#media!;
+    this.#then(async () => {
+      if (a.hungUp || this.#stopped) return;
+      const ep = await media.local(a);
+      if (a.hungUp || this.#stopped) return;
+      if (!a.answered && a.answerState !== 'early') a.preAnswer(a.localSdp);
+      const uri = tone.startsWith('%(') ? `tone_stream://${tone}` : tone;
+      const pb = await ep.media.play(uri, { loops: -1 });
+      if (this.#stopped || a.hungUp) pb.stop();
+      else this.#ringing = pb;
+    });
+  }
+
+  stopRingback(): void {
+    this.#stopped = true;
+    this.#ringing?.stop();
+    this.#ringing = undefined;
+  }
+
+  /** The callee's early media to the caller. */
+  early(leg: Channel, sdp: Buffer): void {
+    const a = this.#a;
+    const media = this.#media;
+    if (!media) {
+      a.preAnswer(sdp);
+      return;
+    }
+    this.#then(async () => {
+      const ours = await media.answerFor(a, leg);
+      if (a.answered || a.hungUp || leg.hungUp) return;
+      this.#ringing?.stop();
+      this.#ringing = undefined;
+      media.join(a, leg);
+      a.preAnswer(ours);
+    });
+  }
+
+  /** Every media step queued so far has run. */
+  async settled(): Promise<void> {
+    await this.#chain;
+  }
+
+  /** Answer the caller with media that reaches `b`, and join them; false when it cannot be done. */
+  async answer(b: Channel): Promise<boolean> {
+    const a = this.#a;
+    const media = this.#media;
+    if (!media) {
+      if (!a.answered) a.answer(b.remoteSdp);
+      return true;
+    }
+    let sdp: Buffer | undefined;
+    try {
+      sdp = await media.answerFor(a, b);
+    } catch (err) {
+      a.log.warn({ err }, 'no media to answer the caller with');
+      if (!a.answered && !a.hungUp) a.hangup('INCOMPATIBLE_DESTINATION');
+      return false;
+    }
+    if (a.hungUp || b.hungUp) return !a.hungUp;
+    if (a.answered) {
+      // A caller transferred to b: its phone keeps talking to our endpoint, or (bypass) is
+      // pointed at b's with a re-INVITE.
+      await joinMedia(this.#core, a, b);
+      return !a.hungUp;
+    }
+    media.join(a, b);
+    a.answer(sdp);
+    return true;
+  }
 }
 
 /** What the caller does once its callee left: hang up, park, transfer, or the next action. */

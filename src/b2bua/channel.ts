@@ -72,6 +72,11 @@ export interface ChannelDriver {
   hangup(channel: Channel, cause: HangupCause): void;
   /** Send DTMF to the far end, when the leg can. */
   sendDtmf?(channel: Channel, digits: string, durationMs: number): void;
+  /**
+   * Offer `sdp` to the far end of an answered leg (a re-INVITE) and resolve with its answer;
+   * null when it refuses, undefined when there was nothing to renegotiate.
+   */
+  renegotiate?(channel: Channel, sdp: Buffer): Promise<Buffer | null | undefined>;
 }
 
 export interface ChannelEvents {

@@ -10,6 +10,7 @@ import { Channel, nowUs, type ChannelDriver, type Direction, type CallerProfile 
 import { publishChannelEvent } from './channel-events.js';
 import { isHangupCause, parseCause, type HangupCause } from './causes.js';
 import type { CallMedia } from './media/call-media.js';
+import { UuidBridgeHold } from './takeover.js';
 import type { AppContext, Application, Dialplan, DialplanAction, Endpoint, Expander, LegSpec, OriginatePlan } from './interfaces.js';
 
 export interface CoreEvents {
@@ -70,6 +71,8 @@ export interface SessionCounters {
 export class CallCore extends EventEmitter<CoreEvents> {
   /** Media for calls (RTP relay, players); undefined when the switch runs signalling only. */
   media: CallMedia | undefined;
+  /** Parks channels taken off what they run to be bridged elsewhere (uuid_bridge, transfers, pickup). */
+  readonly takeover = new UuidBridgeHold();
   readonly bus: EventBus;
   readonly log: Logger;
   readonly maxSessions: number;
@@ -104,6 +107,7 @@ export class CallCore extends EventEmitter<CoreEvents> {
     this.#globals = opts.globals ?? (() => undefined);
     this.#tick = setInterval(() => this.#onSecond(), 1000);
     this.#tick.unref();
+    this.registerDialplan(this.takeover);
   }
 
   // ---- registrations from above -------------------------------------------------------

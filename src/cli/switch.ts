@@ -6,8 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, EventBus, LogTap, createRootLogger, fsLogLevelControl, type Logger, type LogLevel } from '../common/index.js';
-import { AclEvaluator, ConfigStore, type ConfigTree } from '../config/index.js';
-import { CallCore, CdrWriter, Sofia, SofiaEndpoint, SofiaProfile, createInviteAuthorizer, readJsonCdrConf } from '../b2bua/index.js';
+import { AclEvaluator, ConfigStore, type ConfigTree, type SipProfileConf } from '../config/index.js';
+import { CallCore, CallMedia, CdrWriter, Sofia, SofiaEndpoint, SofiaProfile, createInviteAuthorizer, readJsonCdrConf, type Channel } from '../b2bua/index.js';
+import { MediaEngine, type DtmfMode } from '../rtp/index.js';
 import { InlineDialplan, XmlDialplan, compileDialplan, dialplanApis, makeExpander, type ApiFunction } from '../dialplan/index.js';
 import {
   domainExistsApi, groupCallApi, hashApi, limitUsageApi, moduleExistsApi, registerApplications, sofiaContactApi, userDataApi, type ContactSource,
@@ -56,6 +57,7 @@ export class Switch {
   #store: SqliteLocationStore | undefined;
   #cdr: CdrWriter | undefined;
   #esl: EslServer | undefined;
+  #media: MediaEngine | undefined;
   #stopHeartbeat: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
   #acl: AclEvaluator;
@@ -129,6 +131,7 @@ export class Switch {
       globals: { set: (n, v) => globals.set(n, v), delete: (n) => globals.delete(n) },
     });
     this.core.registerEndpoint(this.sofia);
+    this.#startMedia(tree);
     // API functions usable both as `${fn(args)}` in the dialplan and as console commands.
     for (const [name, fn, module, usage] of [
       ['hash', hashApi(apps.hash), 'mod_hash', 'insert|insert_ifempty|select|delete|delete_ifmatch/realm/key[/value]'],
@@ -228,6 +231,53 @@ export class Switch {
   }
 
   /**
+   * The media layer (issue 6): one engine for every profile (ports from switch.conf's
+   * rtp-start-port … rtp-end-port), each channel's RTP bound and advertised by its profile's
+   * rtp-ip / ext-rtp-ip, codecs, DTMF, timeouts and hold music read from that profile as the
+   * configuration stands at the time (reloadxml applies to the next call).
+   */
+  #startMedia(tree: ConfigTree): void {
+    const first = tree.sipProfiles[0];
+    const sc = tree.switchConf;
+    this.#media = new MediaEngine({
+      rtpIp: first?.rtpIp ?? tree.getGlobal('local_ip_v4') ?? '127.0.0.1',
+      advertisedIp: first?.extRtpIp,
+      portStart: sc.rtpStartPort,
+      portEnd: sc.rtpEndPort,
+      dataDir: this.config.dataDir,
+      logger: this.logger,
+    });
+    const profileOf = (ch: Channel): SipProfileConf | undefined => {
+      const cur = this.config.current;
+      const name = ch.getVariable('sip_profile_name') ?? ch.originator?.getVariable('sip_profile_name');
+      return (name ? cur.sipProfile(name) : undefined) ?? cur.sipProfiles[0];
+    };
+    const param = (ch: Channel, name: string) => profileOf(ch)?.params.get(name)?.trim() || undefined;
+    const int = (ch: Channel, name: string, fallback: number) => {
+      const n = Number.parseInt(param(ch, name) ?? '', 10);
+      return Number.isFinite(n) && n >= 0 ? n : fallback;
+    };
+    const codecs = () => this.config.current.getGlobal('global_codec_prefs') || 'PCMU,PCMA';
+    this.core.media = new CallMedia({
+      engine: this.#media,
+      logger: this.logger,
+      prefs: (ch) => ({ inbound: param(ch, 'inbound-codec-prefs') ?? codecs(), outbound: param(ch, 'outbound-codec-prefs') ?? codecs() }),
+      dtmf: (ch) => {
+        const type = (param(ch, 'dtmf-type') ?? 'rfc2833').toLowerCase();
+        const mode: DtmfMode = type === 'info' ? 'info' : type === 'none' ? 'none' : 'rfc2833';
+        const pt = int(ch, 'rfc2833-pt', 101);
+        return { mode, pt: pt >= 96 && pt <= 127 ? pt : 101 };
+      },
+      timeouts: (ch) => ({ timeoutSec: int(ch, 'rtp-timeout-sec', 0), holdTimeoutSec: int(ch, 'rtp-hold-timeout-sec', 0) }),
+      addresses: (ch) => {
+        const p = profileOf(ch);
+        return p ? { rtpIp: p.rtpIp, advertisedIp: p.extRtpIp } : undefined;
+      },
+      holdMusic: (ch) => param(ch, 'hold-music'),
+    });
+  }
+
+  /**
    * The registrar of a profile (issue 4), attached before the profile listens so that no
    * REGISTER meets a 405. One location store for all, `<data>/db/registrations.db`; one nonce
    * secret, `<data>/db/nonce.secret`, so nonces survive a restart.
@@ -314,6 +364,7 @@ export class Switch {
     if (calls > 0) await new Promise((r) => setTimeout(r, 200));
     await this.#cdr?.close();
     this.core.close();
+    await this.#media?.close();
     await this.#esl?.close();
     await this.gateways.stop();
     for (const r of this.registrars.values()) r.stop();

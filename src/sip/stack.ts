@@ -218,6 +218,11 @@ export class SipStack implements TransportReceiver {
     return this.#dialogs.get(dialogKey(callId, localTag, remoteTag))?.dialog;
   }
 
+  /** A dialog and its owner (REFER with Replaces, INVITE with Replaces find the leg this way). */
+  findDialogEntry(callId: string, localTag: string, remoteTag: string): { dialog: Dialog; user: DialogUser } | undefined {
+    return this.#dialogs.get(dialogKey(callId, localTag, remoteTag));
+  }
+
   /** Be told when a stream connection closes (registrations bound to it). */
   watchConnections(listener: (connectionId: string) => void): () => void {
     this.#connectionListeners.add(listener);

@@ -190,9 +190,12 @@ export function run(program: string, args: string[], timeoutMs = 30_000, cwd?: s
 export async function sipp(scenario: string, target: string, extra: string[] = [], timeoutSec = 15): Promise<ProcessResult & { messages: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const localPort = await freePort();
+  // SIPp binds its media port (6000 unless told) even when it sends no RTP: two SIPps at
+  // once on 6000 would fail with 254, so each gets a free one.
+  const media = extra.includes('-mp') ? [] : ['-mp', String(await freePort())];
   const args = [
     '-sf', join(SCENARIOS, scenario), target,
-    '-i', '127.0.0.1', '-p', String(localPort), '-m', '1', '-nostdin', '-timeout', `${timeoutSec}s`,
+    '-i', '127.0.0.1', '-p', String(localPort), ...media, '-m', '1', '-nostdin', '-timeout', `${timeoutSec}s`,
     '-timeout_error', '-trace_msg', '-message_file', join(dir, 'messages.log'), '-trace_err', '-error_file', join(dir, 'errors.log'),
     ...extra,
   ];

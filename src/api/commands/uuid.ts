@@ -45,6 +45,28 @@ export function uuidKillCommand(core: CallCore): ApiCommand {
   };
 }
 
+/**
+ * `uuid_hold [off|toggle] <uuid>`: hold a call from the switch (default media): the other
+ * party hears music on hold and the phone is re-INVITEd sendonly; `off` resumes.
+ */
+export function uuidHoldCommand(core: CallCore): ApiCommand {
+  const usage = '[off|toggle] <uuid>';
+  return {
+    description: 'Place call on hold',
+    usage,
+    async handler(args) {
+      const argv = splitArgs(args, 3);
+      const mode = argv[0] === 'off' || argv[0] === 'toggle' ? argv.shift()! : 'on';
+      const uuid = argv[0];
+      if (!uuid) return `-USAGE: ${usage}\n`;
+      const ch = core.channel(uuid);
+      if (!ch) return NO_SUCH_CHANNEL;
+      const done = await core.media?.hold(ch, mode as 'on' | 'off' | 'toggle');
+      return done === undefined ? '-ERR Operation failed\n' : '+OK Success\n';
+    },
+  };
+}
+
 export function uuidTransferCommand(core: CallCore): ApiCommand {
   const usage = '<uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]';
   return {

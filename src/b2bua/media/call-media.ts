@@ -8,7 +8,7 @@ import { SoftswitchError, type Logger } from '../../common/index.js';
 import {
   MediaEngine, PortsExhaustedError, answerMediaSpec, buildSdp, describeMedia, negotiateAnswer, negotiateOffer, offerAudioSpec,
   parseCodecPrefs, parseSdp, rewriteSdpAddresses, SdpParseError,
-  type CodecPref, type DtmfMode, type LocalSdpSpec, type MediaEndpoint, type NegotiatedMedia, type RemoteMedia,
+  type CodecPref, type DtmfMode, type LocalSdpSpec, type MediaEndpoint, type NegotiatedMedia, type Playback, type RemoteMedia,
 } from '../../rtp/index.js';
 import type { Channel } from '../channel.js';
 import type { HangupCause } from '../causes.js';
@@ -38,7 +38,16 @@ interface LegState {
   ourOffer: LocalSdpSpec | undefined;
   /** The negotiated audio stream (default mode). */
   audio: NegotiatedMedia | undefined;
-  join: { unbridge(): void } | undefined;
+  join: { unbridge(): void; peer: Channel } | undefined;
+  /** join() asked while this leg's answer was still due (late offer): done in remoteAnswer(). */
+  wantJoin: Channel | undefined;
+  /** answerLocally() in progress or done: one negotiation per offer. */
+  answering: Promise<Buffer> | undefined;
+  /** The far end put this leg on hold (sendonly/inactive/c=0.0.0.0 in its last offer). */
+  held: boolean;
+  /** While held: the partner and the music it hears. */
+  holdPeer: Channel | undefined;
+  holdPlayback: Playback | undefined;
 }
 
 export interface CallMediaOptions {
@@ -50,6 +59,10 @@ export interface CallMediaOptions {
   dtmf(channel: Channel): { mode: DtmfMode; pt: number };
   /** Media timeouts (`rtp-timeout-sec`, `rtp-hold-timeout-sec`); 0 = none. */
   timeouts(channel: Channel): { timeoutSec: number; holdTimeoutSec: number };
+  /** Where the channel's RTP is bound and what its SDP advertises (its profile's rtp-ip, ext-rtp-ip). */
+  addresses?(channel: Channel): { rtpIp: string; advertisedIp: string | undefined } | undefined;
+  /** The profile's hold music (`hold-music`), when the channel has no `hold_music` variable. */
+  holdMusic?(channel: Channel): string | undefined;
 }
 
 export class CallMedia {
@@ -83,7 +96,10 @@ export class CallMedia {
   #state(ch: Channel): LegState {
     let s = this.#legs.get(ch);
     if (!s) {
-      s = { ep: undefined, allocating: undefined, sessionId: Math.floor(Math.random() * 1e9), version: 1, ourOffer: undefined, audio: undefined, join: undefined };
+      s = {
+        ep: undefined, allocating: undefined, sessionId: Math.floor(Math.random() * 1e9), version: 1, ourOffer: undefined, audio: undefined,
+        join: undefined, wantJoin: undefined, answering: undefined, held: false, holdPeer: undefined, holdPlayback: undefined,
+      };
       this.#legs.set(ch, s);
       ch.once('hangup', () => void this.release(ch));
     }
@@ -94,8 +110,10 @@ export class CallMedia {
     const s = this.#state(ch);
     if (s.ep) return s.ep;
     if (!s.allocating) {
+      const where = this.#o.addresses?.(ch);
       s.allocating = this.engine
         .allocate({
+          ...(where ? { rtpIp: where.rtpIp, advertisedIp: where.advertisedIp } : {}),
           handler: {
             onMediaTimeout: () => {
               ch.log.info({ mod: 'media' }, 'no RTP for the media timeout: hanging up');
@@ -138,7 +156,13 @@ export class CallMedia {
    * Default mode on an inbound leg: answer its offer with our own SDP (codecs by the
    * profile's inbound prefs, `prefer` first when given so a bridge need not transcode).
    */
-  async answerLocally(a: Channel, prefer?: NegotiatedMedia['codec']): Promise<Buffer> {
+  answerLocally(a: Channel, prefer?: NegotiatedMedia['codec']): Promise<Buffer> {
+    const s = this.#state(a);
+    s.answering ??= this.#answerOffer(a, prefer);
+    return s.answering;
+  }
+
+  async #answerOffer(a: Channel, prefer?: NegotiatedMedia['codec']): Promise<Buffer> {
     const offer = a.remoteSdp;
     if (!offer) throw new MediaRefusal('INCOMPATIBLE_DESTINATION', 'no SDP offer to answer (late offer is not supported)');
     let sd;
@@ -166,7 +190,10 @@ export class CallMedia {
 
   /** The SDP to offer on a new outbound leg `b` created for `a` (undefined: none to offer). */
   async offerFor(b: Channel, a: Channel | undefined): Promise<Buffer | undefined> {
-    const mode = this.modeOf(b);
+    // A caller whose media already ends here (answered by us, playing …) keeps it: the new leg
+    // gets our own offer whatever the mode, and the bridge joins the two endpoints.
+    const aLocal = a !== undefined && this.#legs.get(a)?.audio !== undefined;
+    const mode = aLocal ? 'default' : this.modeOf(b);
     const aOffer = a?.remoteSdp;
     if (mode === 'bypass') return aOffer;
     const ep = await this.#endpoint(b);
@@ -174,11 +201,16 @@ export class CallMedia {
       const ports = audioOnlyPorts(aOffer, ep.port);
       return Buffer.from(rewriteSdpAddresses(aOffer.toString('utf8'), { address: ep.advertisedIp, ports }));
     }
-    const dtmf = this.#o.dtmf(b);
-    const spec = offerAudioSpec(this.#prefs(b, 'outbound'), { port: ep.port, rtcpPort: ep.rtcpPort, telephoneEventPt: dtmf.mode === 'rfc2833' ? dtmf.pt : undefined });
-    const s = this.#state(b);
+    return this.#ownOffer(b, ep, 'outbound');
+  }
+
+  /** Our own offer on a leg (default mode), kept to read the answer against. */
+  #ownOffer(ch: Channel, ep: MediaEndpoint, prefs: 'inbound' | 'outbound'): Buffer {
+    const dtmf = this.#o.dtmf(ch);
+    const spec = offerAudioSpec(this.#prefs(ch, prefs), { port: ep.port, rtcpPort: ep.rtcpPort, telephoneEventPt: dtmf.mode === 'rfc2833' ? dtmf.pt : undefined });
+    const s = this.#state(ch);
     s.ourOffer = { address: ep.advertisedIp, sessionId: s.sessionId, sessionVersion: s.version, media: [spec] };
-    return this.#sdp(b, ep, [spec]);
+    return this.#sdp(ch, ep, [spec]);
   }
 
   /** The far end of outbound leg `b` answered our offer (in a 18x or the 200). */
@@ -192,7 +224,7 @@ export class CallMedia {
     } catch {
       return;
     }
-    if (this.modeOf(b) === 'proxy' || !s.ourOffer) {
+    if (!s.ourOffer) {
       const audio = describeMedia(sd).find((m) => m.type === 'audio' && m.port !== 0);
       if (audio) ep.setRemote(remoteOf(audio));
       return;
@@ -209,6 +241,9 @@ export class CallMedia {
     ep.setCodec(audio.codec!, { telephoneEvent: audio.telephoneEvent, dtmfMode: dtmf.mode });
     s.audio = audio;
     setCodecVariables(b, audio);
+    const peer = s.wantJoin;
+    s.wantJoin = undefined;
+    if (peer && !peer.hungUp && !b.hungUp) this.join(b, peer);
   }
 
   /**
@@ -216,7 +251,8 @@ export class CallMedia {
    * is (bypass), rewritten to our relay (proxy), or our own answer preferring b's codec.
    */
   async answerFor(a: Channel, b: Channel): Promise<Buffer | undefined> {
-    const mode = this.modeOf(b);
+    if (this.#legs.get(a)?.audio) return a.localSdp; // answered locally already
+    const mode = this.#legs.get(b)?.ourOffer ? 'default' : this.modeOf(b);
     if (mode === 'bypass') return b.remoteSdp;
     if (mode === 'proxy') {
       const bSdp = b.remoteSdp;
@@ -229,8 +265,20 @@ export class CallMedia {
       a.localSdp = sdp;
       return sdp;
     }
-    if (a.localSdp && this.#legs.get(a)?.audio) return a.localSdp;
+    if (!a.remoteSdp) return this.#lateOffer(a);
     return this.answerLocally(a, this.#legs.get(b)?.audio?.codec);
+  }
+
+  /**
+   * A caller that sent no SDP (late offer): our offer goes in its 200 and the answer comes in
+   * the ACK (remoteAnswer). The offer is made once per leg.
+   */
+  async #lateOffer(a: Channel): Promise<Buffer> {
+    const s = this.#state(a);
+    if (s.ourOffer && a.localSdp) return a.localSdp;
+    const sdp = this.#ownOffer(a, await this.#endpoint(a), 'inbound');
+    a.localSdp = sdp;
+    return sdp;
   }
 
   /** Join the media of two legs (proxy relay or default-mode bridge); nothing in bypass. */
@@ -238,13 +286,21 @@ export class CallMedia {
     const sa = this.#legs.get(a);
     const sb = this.#legs.get(b);
     if (!sa?.ep || !sb?.ep) return;
-    const mode = this.modeOf(b);
-    if (mode === 'proxy') {
-      sa.join = this.engine.proxy(sa.ep, sb.ep);
+    this.unjoin(a);
+    this.unjoin(b);
+    let join: { unbridge(): void };
+    if (!sa.audio && !sb.audio) {
+      join = this.engine.proxy(sa.ep, sb.ep); // proxy: neither leg terminates media here
     } else if (sa.ep.hasMedia && sb.ep.hasMedia) {
-      sa.join = this.engine.bridge(sa.ep, sb.ep);
-    } else return;
-    sb.join = sa.join;
+      join = this.engine.bridge(sa.ep, sb.ep);
+    } else {
+      // A leg still waiting for the answer to our offer joins once it has it.
+      if (sa.ourOffer && !sa.audio) sa.wantJoin = b;
+      if (sb.ourOffer && !sb.audio) sb.wantJoin = a;
+      return;
+    }
+    sa.join = { unbridge: () => join.unbridge(), peer: b };
+    sb.join = { unbridge: sa.join.unbridge, peer: a };
     this.#armTimeouts(a, sa.ep);
     this.#armTimeouts(b, sb.ep);
   }
@@ -253,8 +309,20 @@ export class CallMedia {
   unjoin(ch: Channel): void {
     const s = this.#legs.get(ch);
     if (!s?.join) return;
+    const peer = this.#legs.get(s.join.peer);
     s.join.unbridge();
+    if (peer?.join?.peer === ch) peer.join = undefined;
     s.join = undefined;
+  }
+
+  /** Whether the two legs' media are joined through us now. */
+  joined(a: Channel, b: Channel): boolean {
+    return this.#legs.get(a)?.join?.peer === b;
+  }
+
+  /** Whether the far end of this leg has put it on hold. */
+  held(ch: Channel): boolean {
+    return this.#legs.get(ch)?.held ?? false;
   }
 
   /**
@@ -277,11 +345,126 @@ export class CallMedia {
     if (ep) this.#armTimeouts(ch, ep);
   }
 
+  /**
+   * A re-INVITE (or UPDATE) offer from the far end of `ch`. Bypass: `relay` passes it to the
+   * partner as is and its answer comes back. Proxy: the same, with the addresses rewritten
+   * both ways and the relay re-pointed. Default: answered here (the partner is not involved);
+   * a hold (sendonly, inactive, c=0.0.0.0) parks the partner on hold music until the unhold.
+   * Resolves with the SDP to answer, or null to refuse (488).
+   */
+  async reoffer(ch: Channel, offer: Buffer, relay: (sdp: Buffer) => Promise<Buffer | null | undefined>): Promise<Buffer | null> {
+    const s = this.#legs.get(ch);
+    let parsed;
+    try {
+      parsed = parseSdp(offer.toString('utf8'));
+    } catch {
+      return null;
+    }
+    const audioOffer = describeMedia(parsed).find((m) => m.type === 'audio');
+    if (!s?.ep) {
+      // Bypass: end to end.
+      const answer = await relay(offer);
+      if (answer === null) return null;
+      ch.remoteSdp = offer;
+      return answer ?? ch.localSdp ?? null;
+    }
+    const ep = s.ep;
+    if (!s.audio) {
+      // Proxy: the partner sees our relay's address; we see the partner's answer rewritten.
+      const partner = s.join?.peer ?? ch.partner;
+      const pEp = partner ? this.#legs.get(partner)?.ep : undefined;
+      if (audioOffer && audioOffer.port !== 0) ep.setRemote(remoteOf(audioOffer));
+      ch.remoteSdp = offer;
+      if (!partner || !pEp) return ch.localSdp ?? null;
+      const answer = await relay(Buffer.from(rewriteSdpAddresses(offer.toString('utf8'), { address: pEp.advertisedIp, ports: audioOnlyPorts(offer, pEp.port) })));
+      if (answer === null) return null;
+      if (!answer) return ch.localSdp ?? null;
+      const pAudio = describeMedia(parseSdp(answer.toString('utf8'))).find((m) => m.type === 'audio' && m.port !== 0);
+      if (pAudio) pEp.setRemote(remoteOf(pAudio));
+      partner!.remoteSdp = answer;
+      const ours = Buffer.from(rewriteSdpAddresses(answer.toString('utf8'), { address: ep.advertisedIp, ports: audioOnlyPorts(answer, ep.port) }));
+      ch.localSdp = ours;
+      return ours;
+    }
+    // Default: our own answer, keeping the codec in use when the offer still has it.
+    const before = { remote: ch.remoteSdp, local: ch.localSdp, answering: s.answering };
+    ch.remoteSdp = offer;
+    s.answering = undefined;
+    let answer: Buffer;
+    try {
+      answer = await this.answerLocally(ch, s.audio.codec);
+    } catch (err) {
+      // Refused: the call goes on with the media it had.
+      ch.remoteSdp = before.remote;
+      ch.localSdp = before.local;
+      s.answering = before.answering;
+      if (err instanceof MediaRefusal) return null;
+      throw err;
+    }
+    const dir = s.audio?.remote.effectiveDirection;
+    const held = dir === 'sendonly' || dir === 'inactive';
+    if (held !== s.held) {
+      s.held = held;
+      ch.setCallState(held ? 'HELD' : 'ACTIVE');
+      if (held) void this.#startHoldMusic(ch);
+      else this.#stopHoldMusic(ch);
+    }
+    return answer;
+  }
+
+  /**
+   * uuid_hold (default mode): hold the leg from here as if its phone had. Its partner hears
+   * hold music, the phone gets a re-INVITE with a=sendonly; `off` undoes both. Resolves with
+   * the new state, or undefined when the leg has no media of its own.
+   */
+  async hold(ch: Channel, want: 'on' | 'off' | 'toggle'): Promise<boolean | undefined> {
+    const s = this.#legs.get(ch);
+    if (!s?.ep || !s.audio || ch.hungUp) return undefined;
+    const on = want === 'toggle' ? !s.held : want === 'on';
+    if (on === s.held) return on;
+    s.held = on;
+    ch.setCallState(on ? 'HELD' : 'ACTIVE');
+    if (on) void this.#startHoldMusic(ch);
+    else this.#stopHoldMusic(ch);
+    const spec: LocalSdpSpec['media'][number] = { ...answerMediaSpec(s.audio, s.ep.port, s.ep.rtcpPort), direction: on ? 'sendonly' : 'sendrecv' };
+    await ch.driver.renegotiate?.(ch, this.#sdp(ch, s.ep, [spec]));
+    return on;
+  }
+
+  /** The partner of a leg put on hold hears `hold_music` (default mode). */
+  async #startHoldMusic(ch: Channel): Promise<void> {
+    const s = this.#legs.get(ch)!;
+    const peer = s.join?.peer ?? ch.partner;
+    if (!peer) return;
+    this.unjoin(ch);
+    s.holdPeer = peer;
+    const music = ch.getVariable('hold_music') ?? peer.getVariable('hold_music') ?? this.#o.holdMusic?.(ch) ?? 'local_stream://moh';
+    const pEp = this.#legs.get(peer)?.ep;
+    if (!pEp?.hasMedia || music === 'silence') return;
+    try {
+      const pb = await pEp.media.play(music.startsWith('%(') ? `tone_stream://${music}` : music, { loops: -1 });
+      if (!s.held || s.holdPeer !== peer) pb.stop();
+      else s.holdPlayback = pb;
+    } catch (err) {
+      ch.log.warn({ err, music }, 'hold music cannot play');
+    }
+  }
+
+  #stopHoldMusic(ch: Channel): void {
+    const s = this.#legs.get(ch)!;
+    const peer = s.holdPeer;
+    s.holdPlayback?.stop();
+    s.holdPlayback = undefined;
+    s.holdPeer = undefined;
+    if (peer && !peer.hungUp && !ch.hungUp && peer.partner === ch) this.join(ch, peer);
+  }
+
   async release(ch: Channel): Promise<void> {
     const s = this.#legs.get(ch);
     if (!s) return;
-    s.join?.unbridge();
-    s.join = undefined;
+    s.holdPlayback?.stop();
+    s.holdPlayback = undefined;
+    this.unjoin(ch);
     const ep = s.ep ?? (s.allocating ? await s.allocating.catch(() => undefined) : undefined);
     s.ep = undefined;
     s.allocating = undefined;

@@ -12,7 +12,7 @@ import { SipRequest, newCallId, newTag, type ClientTransaction, type Hop, type S
 import { answerChallenge } from './gateway-auth.js';
 import { escapeUser, formatHostPort } from './gateway-registration.js';
 import type { Gateway } from './gateway.js';
-import { OutboundLeg } from './sip-leg.js';
+import { OutboundLeg, DIALOG_ALLOW } from './sip-leg.js';
 import type { SofiaEndpoint } from './sofia-endpoint.js';
 
 /** What a number dialled through a gateway may contain (after the prefix). */
@@ -39,7 +39,19 @@ export function originateThroughGateway(ep: SofiaEndpoint, req: OriginateRequest
     ch.hangup('EXCHANGE_ROUTING_ERROR');
     return;
   }
-  const invite = buildGatewayInvite(ep, ch, gw, dialled, maxForwards, req.sdp ?? a?.remoteSdp);
+  ep.mediaOffer(ch, a, req.sdp).then(
+    (sdp) => {
+      if (sdp !== null && !ch.hungUp) sendThroughGateway(ep, ch, gw, dialled, maxForwards, sdp);
+    },
+    (err: unknown) => {
+      ch.log.error({ err }, 'originate failed');
+      ch.hangup('DESTINATION_OUT_OF_ORDER');
+    },
+  );
+}
+
+function sendThroughGateway(ep: SofiaEndpoint, ch: Channel, gw: Gateway, dialled: string, maxForwards: number, sdp: Buffer | undefined): void {
+  const invite = buildGatewayInvite(ep, ch, gw, dialled, maxForwards, sdp);
   const proxy = formatHostPort(gw.shape.proxy);
   ch.name = `sofia/gateway/${gw.name}/${dialled}`;
   ch.setVariable('sip_call_id', invite.callId);
@@ -130,7 +142,7 @@ export function buildGatewayInvite(ep: SofiaEndpoint, ch: Channel, gw: Gateway, 
     default:
       req.addHeader('Remote-Party-ID', `${identity};party=calling;screen=yes;privacy=off`);
   }
-  req.addHeader('Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY');
+  req.addHeader('Allow', DIALOG_ALLOW);
   req.addHeader('Supported', 'timer, path, replaces');
   req.addHeader('User-Agent', ep.stack.userAgent);
   const a = ch.originator;

@@ -1,8 +1,9 @@
 // One SIP leg of a call: the driver behind a channel (answer, refuse, cancel, hang up with
 // the right SIP for each state) and the owner of its dialog (BYE, re-INVITE, INFO, OPTIONS
 // inside it). An inbound leg is the UAS side of the caller's INVITE; an outbound leg is the
-// UAC side of the INVITE we send. Re-INVITEs are relayed to the bridged partner with their SDP
-// (media passes through untouched until the media layer takes part).
+// UAC side of the INVITE we send. SDP goes through the media layer (media/call-media.ts): our
+// answers when a leg is answered here, and re-INVITEs relayed to the partner (bypass, proxy) or
+// answered here (default mode, where a hold puts the partner on music).
 
 import {
   Dialog, SipRequest, createResponse, newTag,
@@ -11,9 +12,15 @@ import {
 } from '../../sip/index.js';
 import { buildReasonHeader, causeFromReasonHeader, causeFromSip, causeToSipStatus, type HangupCause } from '../causes.js';
 import type { Channel, ChannelDriver } from '../channel.js';
+import { MediaRefusal } from '../media/call-media.js';
+import { uuidBridge } from '../takeover.js';
+import { ReferSubscription, readReferTo, type ReplacesTarget } from './refer.js';
 import type { SofiaEndpoint } from './sofia-endpoint.js';
 
 const SDP = 'application/sdp';
+
+/** What our legs take inside a call: the Allow of our INVITEs and of our answers to them. */
+export const DIALOG_ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
 
 export abstract class SipLeg implements ChannelDriver, DialogUser {
   readonly technology = 'sofia';
@@ -85,12 +92,107 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
       case 'INFO':
         tx?.reply(200);
         return;
+      case 'REFER':
+        this.onRefer(req, tx!);
+        return;
+      case 'NOTIFY':
+        tx?.reply(200); // progress of a REFER we sent (deflect): nothing waits for it
+        return;
       default:
         tx?.reply(501);
     }
   }
 
   protected onAck(_ack: SipRequest): void {}
+
+  // ---- transfers ------------------------------------------------------------------------------
+
+  /**
+   * REFER from this leg's phone (RFC 3515): a blind transfer of its partner to the Refer-To
+   * user, routed in the transferor's context; or, with `Replaces` in the Refer-To, an attended
+   * one that bridges its partner with the partner of the leg the Replaces names. Answered 202;
+   * progress goes to the phone in NOTIFYs (refer.ts), then its leg is released.
+   */
+  protected onRefer(req: SipRequest, tx: ServerTransaction): void {
+    const ch = this.channel;
+    const target = readReferTo(req);
+    if (!target.ok) {
+      tx.reply(target.status, { reason: target.reason });
+      return;
+    }
+    const partner = ch.partner;
+    if (!ch.answered || !partner || partner.hungUp) {
+      tx.reply(403, { reason: 'No Call To Transfer' });
+      return;
+    }
+    if (!target.replaces && !target.user) {
+      tx.reply(403, { reason: 'No User In Refer-To' });
+      return;
+    }
+    const sub = new ReferSubscription(this, req);
+    const accepted = createResponse(req, 202);
+    accepted.addHeader('Contact', this.dialog?.localContact ?? `<${this.stack.contactUri()}>`);
+    if (!sub.enabled) accepted.addHeader('Refer-Sub', 'false');
+    tx.respond(accepted);
+    sub.notify(100, 'Trying', false);
+    ch.setVariable('sip_refer_to', target.raw);
+    const referredBy = req.get('referred-by');
+    if (referredBy) partner.setVariable('sip_referred_by', referredBy);
+    if (target.replaces) {
+      void this.#attendedTransfer(target.replaces, sub, partner);
+      return;
+    }
+    // Blind: the partner goes through the dialplan to the new number, in the transferor's
+    // context (a carrier's REFER stays in the public context, so it reaches no gateway).
+    const context = ch.getVariable('user_context') ?? (ch.direction === 'inbound' ? ch.profile.context : ch.originator?.profile.context ?? ch.profile.context);
+    ch.setVariable('transfer_disposition', 'recv_replace');
+    partner.setVariable('transfer_disposition', undefined);
+    partner.setVariable('sip_refer_to', target.raw);
+    if (!this.endpoint.core.transfer(partner, target.user, 'XML', context)) {
+      ch.setVariable('transfer_disposition', undefined);
+      sub.notify(403, 'Forbidden', true);
+      return;
+    }
+    ch.log.info({ to: target.user, context, transferee: partner.uuid }, 'blind transfer (REFER)');
+    sub.notify(200, 'OK', true);
+    ch.hangup('BLIND_TRANSFER');
+  }
+
+  /** The attended part of onRefer: the Replaces must name another call of the same phone. */
+  async #attendedTransfer(rep: ReplacesTarget, sub: ReferSubscription, partner: Channel): Promise<void> {
+    const ch = this.channel;
+    const entry = this.stack.findDialogEntry(rep.callId, rep.toTag, rep.fromTag) ?? this.stack.findDialogEntry(rep.callId, rep.fromTag, rep.toTag);
+    const other = entry?.user instanceof SipLeg ? entry.user : undefined;
+    if (!other || other === this || other.channel.hungUp) {
+      sub.notify(481, 'Call/Transaction Does Not Exist', true);
+      return;
+    }
+    // No call hijack: the replaced call must be the transferor's own, with the same phone.
+    if (other.hop.address !== this.hop.address || other.hop.port !== this.hop.port) {
+      ch.log.warn({ replaces: rep.callId }, 'REFER with Replaces naming a call of another phone: refused');
+      sub.notify(403, 'Forbidden', true);
+      return;
+    }
+    const otherCh = other.channel;
+    const far = otherCh.partner;
+    if (!otherCh.answered || !far || far.hungUp || far === partner) {
+      sub.notify(481, 'Call/Transaction Does Not Exist', true);
+      return;
+    }
+    ch.setVariable('transfer_disposition', 'replaced');
+    otherCh.setVariable('transfer_disposition', 'replaced');
+    const core = this.endpoint.core;
+    const bridged = await uuidBridge(core, core.takeover, partner, far, 2000);
+    if (!bridged) {
+      sub.notify(500, 'Server Internal Error', true);
+      for (const c of [ch, otherCh]) if (!c.hungUp) c.hangup('NORMAL_TEMPORARY_FAILURE');
+      return;
+    }
+    ch.log.info({ a: partner.uuid, b: far.uuid }, 'attended transfer (REFER with Replaces)');
+    sub.notify(200, 'OK', true);
+    ch.hangup('ATTENDED_TRANSFER');
+    otherCh.hangup('ATTENDED_TRANSFER');
+  }
 
   /**
    * A re-INVITE or UPDATE: an SDP offer is relayed to the bridged partner and its answer
@@ -101,7 +203,17 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
     const offer = req.body.length > 0 && req.contentType === SDP ? req.body : undefined;
     const partner = ch.partner;
     let answer: Buffer | undefined = ch.localSdp;
-    if (offer && partner && !partner.hungUp && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
+    const media = this.endpoint.core.media;
+    if (media && offer && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
+      const relay = (sdp: Buffer) =>
+        partner && !partner.hungUp ? (partner.driver as Partial<SipLeg>).renegotiate?.(partner, sdp) ?? Promise.resolve(undefined) : Promise.resolve(undefined);
+      const ours = await media.reoffer(ch, offer, relay);
+      if (ours === null) {
+        tx.reply(488);
+        return;
+      }
+      answer = ours;
+    } else if (offer && partner && !partner.hungUp && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
       const relayed = await (partner.driver as Partial<SipLeg>).renegotiate?.(partner, offer);
       if (relayed === null) {
         tx.reply(488);
@@ -188,6 +300,7 @@ export class InboundLeg extends SipLeg {
   #respond(status: number, sdp?: Buffer, extra: Array<[string, string]> = []): SipResponse {
     const res = createResponse(this.invite, status, { toTag: this.toTag });
     if (status >= 101 && status < 300) res.addHeader('Contact', `<${this.endpoint.contactFor(this.invite)}>`);
+    if (status >= 200 && status < 300) res.addHeader('Allow', DIALOG_ALLOW);
     for (const [k, v] of extra) res.addHeader(k, v);
     if (status < 200 && status > 100 && this.invite.optionTags('require').includes('100rel')) {
       res.addHeader('Require', '100rel');
@@ -215,8 +328,28 @@ export class InboundLeg extends SipLeg {
     channel.markRinging();
   }
 
+  /**
+   * Answering with no SDP decided yet: the media layer answers the caller's offer here first
+   * (default mode), then `then` runs with it. False when nothing needed doing.
+   */
+  #withLocalMedia(channel: Channel, sdp: Buffer | undefined, then: (sdp: Buffer) => void): boolean {
+    const media = this.endpoint.core.media;
+    if (sdp || channel.localSdp || !channel.remoteSdp || !media) return false;
+    media.answerLocally(channel).then(
+      (local) => {
+        if (!channel.hungUp) then(local);
+      },
+      (err: unknown) => {
+        if (!(err instanceof MediaRefusal)) channel.log.error({ err }, 'answering the offer failed');
+        channel.hangup(err instanceof MediaRefusal ? err.hangupCause : 'NORMAL_TEMPORARY_FAILURE');
+      },
+    );
+    return true;
+  }
+
   preAnswer(channel: Channel, sdp?: Buffer): void {
     if (this.tx.state !== 'proceeding') return;
+    if (this.#withLocalMedia(channel, sdp, (local) => this.preAnswer(channel, local))) return;
     const body = sdp ?? channel.localSdp;
     if (body) channel.localSdp = body;
     this.#respond(183, body);
@@ -225,10 +358,12 @@ export class InboundLeg extends SipLeg {
 
   answer(channel: Channel, sdp?: Buffer): void {
     if (this.tx.state !== 'proceeding') return;
+    if (this.#withLocalMedia(channel, sdp, (local) => this.answer(channel, local))) return;
     const body = sdp ?? channel.localSdp;
     if (body) channel.localSdp = body;
     this.#respond(200, body);
     this.dialog?.confirm();
+    this.endpoint.core.media?.answered(channel);
     channel.setVariable('sip_invite_failure_status', undefined);
     channel.markAnswered(undefined);
   }
@@ -251,9 +386,14 @@ export class InboundLeg extends SipLeg {
     channel.hangup(causeFromSip(status));
   }
 
-  protected override onAck(_ack: SipRequest): void {
+  protected override onAck(ack: SipRequest): void {
     if (this.#acked) return;
     this.#acked = true;
+    // Late offer (an INVITE without SDP): our 200 made the offer, the ACK carries the answer.
+    if (!this.channel.remoteSdp && ack.body.length > 0 && ack.contentType === SDP) {
+      this.channel.remoteSdp = ack.body;
+      this.endpoint.core.media?.remoteAnswer(this.channel, ack.body);
+    }
     if (this.#byePending) this.sendBye(this.#byePending);
   }
 
@@ -313,6 +453,7 @@ export class OutboundLeg extends SipLeg implements ClientTransactionUser {
     if (status < 200) {
       if (status === 100 || ch.hungUp) return;
       const sdp = res.body.length > 0 && res.contentType === SDP ? res.body : undefined;
+      if (sdp) this.endpoint.core.media?.remoteAnswer(ch, sdp);
       if (sdp || status === 183) ch.markEarlyMedia(sdp);
       else ch.markRinging();
       return;
@@ -330,6 +471,9 @@ export class OutboundLeg extends SipLeg implements ClientTransactionUser {
       this.#answeredSent = true;
       const sdp = res.body.length > 0 ? res.body : undefined;
       ch.setVariable('sip_term_status', undefined);
+      const media = this.endpoint.core.media;
+      if (sdp) media?.remoteAnswer(ch, sdp);
+      media?.answered(ch);
       ch.markAnswered(sdp);
       return;
     }

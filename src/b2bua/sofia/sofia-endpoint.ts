@@ -12,11 +12,14 @@ import type { HangupCause } from '../causes.js';
 import { causeToSipStatus } from '../causes.js';
 import type { Endpoint, OriginateRequest } from '../interfaces.js';
 import type { SofiaProfile } from '../sofia-profile.js';
-import { InboundLeg, OutboundLeg } from './sip-leg.js';
+import { DIALOG_ALLOW, InboundLeg, OutboundLeg, SipLeg } from './sip-leg.js';
 import { originateThroughGateway } from './gateway-call.js';
 import type { GatewayRegistry } from './gateway-registry.js';
 import type { Gateway } from './gateway.js';
 import { inboundVariables } from './variables.js';
+import { MediaRefusal } from '../media/call-media.js';
+import { uuidBridge } from '../takeover.js';
+import { parseReplaces } from './refer.js';
 
 /** Who the caller is once an INVITE is allowed in. */
 export interface AuthorizedCaller {
@@ -118,11 +121,41 @@ export class SofiaEndpoint {
     }
     const who = this.authorizer ? await this.authorizer.authorize(req, tx) : { authenticated: false, variables: {} };
     if (!who || tx.state !== 'proceeding') return; // answered already (401/407/403)
+    // RFC 3891: an INVITE that replaces a call of the same phone (attended transfer by INVITE).
+    const replacesHeader = req.get('replaces');
+    let replaced: SipLeg | undefined;
+    if (replacesHeader !== undefined) {
+      const rep = parseReplaces(replacesHeader);
+      if (!rep) {
+        tx.reply(400, { reason: 'Bad Replaces Header' });
+        return;
+      }
+      // Our tag is the To tag from the sender's side of that dialog, its own the From tag.
+      const entry = this.stack.findDialogEntry(rep.callId, rep.toTag, rep.fromTag);
+      const leg = entry?.user instanceof SipLeg ? entry.user : undefined;
+      const partner = leg?.channel.partner;
+      if (!leg || leg.channel.hungUp || !leg.channel.answered || !partner || partner.hungUp || rep.earlyOnly) {
+        tx.reply(481, { reason: 'Call/Transaction Does Not Exist' });
+        return;
+      }
+      const src = req.source;
+      const samePhone = src !== undefined && src.remoteAddress === leg.hop.address && src.remotePort === leg.hop.port;
+      const sameUser = who.authenticated && leg.channel.direction === 'inbound' && who.user !== undefined && who.user === leg.channel.profile.username;
+      if (!samePhone && !sameUser) {
+        this.log.warn({ callId: rep.callId }, 'INVITE with Replaces for a call of another phone: refused');
+        tx.reply(403, { reason: 'Forbidden' });
+        return;
+      }
+      replaced = leg;
+    }
 
     const leg = new InboundLeg(this, req, tx);
     const vars = inboundVariables(req, this.profile.name);
     for (const [k, v] of Object.entries(who.variables)) vars.set(k, v);
     if (who.authenticated) vars.set('sip_authorized', 'true');
+    // Media mode for calls arriving here (spec §4.4); the dialplan may still change it.
+    if (this.profile.conf.bool('inbound-bypass-media')) vars.set('bypass_media', 'true');
+    else if (this.profile.conf.bool('inbound-proxy-media')) vars.set('proxy_media', 'true');
     const from = req.from!;
     const fromUri = from.parsedUri;
     const fromUser = fromUri instanceof SipUri && fromUri.user !== undefined ? unescapeUri(fromUri.user) : '';
@@ -157,7 +190,53 @@ export class SofiaEndpoint {
     channel.once('hangup', () => {
       if (!channel.answered) this.profile.counters.failedCallsIn++;
     });
+    if (replaced) {
+      void this.#replace(channel, replaced);
+      return;
+    }
     void this.core.run(channel);
+  }
+
+  /**
+   * The new call takes the place of `old`: the party `old` was talking to is bridged with it
+   * (taken off what it runs), and `old` is released with ATTENDED_TRANSFER.
+   */
+  async #replace(channel: Channel, old: SipLeg): Promise<void> {
+    const oldCh = old.channel;
+    const partner = oldCh.partner;
+    if (!partner || partner.hungUp) {
+      channel.hangup('NO_ROUTE_DESTINATION');
+      return;
+    }
+    oldCh.setVariable('transfer_disposition', 'replaced');
+    channel.setVariable('sip_replaces', oldCh.uuid);
+    channel.log.info({ replaces: oldCh.uuid, with: partner.uuid }, 'INVITE with Replaces');
+    const ok = await uuidBridge(this.core, this.core.takeover, channel, partner, 2000);
+    if (!ok) {
+      if (!channel.hungUp) channel.hangup('NORMAL_TEMPORARY_FAILURE');
+      oldCh.setVariable('transfer_disposition', undefined);
+      return;
+    }
+    if (!oldCh.hungUp) oldCh.hangup('ATTENDED_TRANSFER');
+  }
+
+  /**
+   * The SDP to offer on outbound leg `ch`: the media layer's for the call's mode (the caller's
+   * as is in bypass, rewritten to our relay in proxy, our own in default), else what was given.
+   * null: no media could be set up, and the leg has been hung up with the reason.
+   */
+  async mediaOffer(ch: Channel, a: Channel | undefined, given: Buffer | undefined): Promise<Buffer | undefined | null> {
+    const media = this.core.media;
+    ch.setVariable('sip_profile_name', this.profile.name);
+    if (!media) return given ?? a?.remoteSdp;
+    try {
+      return (await media.offerFor(ch, a)) ?? given;
+    } catch (err) {
+      if (!(err instanceof MediaRefusal)) throw err;
+      ch.log.warn({ reason: err.message }, 'no media for the new leg');
+      ch.hangup(err.hangupCause);
+      return null;
+    }
   }
 
   /**
@@ -186,7 +265,19 @@ export class SofiaEndpoint {
       channel.hangup('EXCHANGE_ROUTING_ERROR');
       return;
     }
-    const invite = this.#buildInvite(channel, target, maxForwards, req.sdp ?? a?.remoteSdp, hop);
+    this.mediaOffer(channel, a, req.sdp).then(
+      (sdp) => {
+        if (sdp !== null && !channel.hungUp) this.#send(channel, target, maxForwards, sdp, hop);
+      },
+      (err: unknown) => {
+        channel.log.error({ err }, 'originate failed');
+        channel.hangup('DESTINATION_OUT_OF_ORDER');
+      },
+    );
+  }
+
+  #send(channel: Channel, target: SipUri, maxForwards: number, sdp: Buffer | undefined, hop: Hop): void {
+    const invite = this.#buildInvite(channel, target, maxForwards, sdp, hop);
     const leg = new OutboundLeg(this, invite, hop);
     leg.channel = channel;
     channel.attachDriver(leg);
@@ -220,7 +311,7 @@ export class SofiaEndpoint {
     req.addHeader('CSeq', `${1 + Math.floor(Math.random() * 100000)} INVITE`);
     req.addHeader('Max-Forwards', String(maxForwards));
     req.addHeader('Contact', `<${this.stack.contactUri('mod_sofia', hop.protocol)}>`);
-    req.addHeader('Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY');
+    req.addHeader('Allow', DIALOG_ALLOW);
     req.addHeader('Supported', 'timer, path, replaces');
     req.addHeader('User-Agent', this.stack.userAgent);
     const copyCustom = !(a?.isTrue('sip_copy_custom_headers') === false && a.getVariable('sip_copy_custom_headers') !== undefined);

@@ -3,10 +3,11 @@
 // netstring-framed JSON commands and events — to dial, accept and hang up. Registration is
 // only visible on stdout. Every wait is bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeWav } from '../../../src/rtp/wav.js';
 import { freePort } from '../harness.js';
 import { waitUntil } from './helpers.js';
 
@@ -62,8 +63,11 @@ export class Baresip {
     return this.#out;
   }
 
-  /** Start baresip registered as `user` (password 1234) to the switch's internal profile. */
-  static async start(user: string, switchPort: number): Promise<Baresip> {
+  /**
+   * Start baresip registered as `user` (password 1234) to the switch's internal profile. It
+   * sends a sine of `toneHz` (default 440) and records what it hears (sndfile) for decoded().
+   */
+  static async start(user: string, switchPort: number, opts: { toneHz?: number } = {}): Promise<Baresip> {
     // baresip also opens TLS on sipPort+1 (interop notes): take a pair that is free.
     let sipPort = await freePort();
     for (let i = 0; i < 20; i++) {
@@ -85,7 +89,7 @@ export class Baresip {
         'module menu.so',
         'module ctrl_tcp.so',
         `ctrl_tcp_listen 127.0.0.1:${b.ctrlPort}`,
-        'audio_source ausine,440',
+        `audio_source ausine,${opts.toneHz ?? 440}`,
         'audio_player none',
         'ausrc_srate 48000',
         'ausrc_channels 2',
@@ -155,6 +159,31 @@ export class Baresip {
   async waitEvent(type: string, ms = 10_000): Promise<BaresipEvent> {
     await waitUntil(() => this.events.some((e) => e.type === type), ms, `${type} at baresip ${this.user} (events: ${this.events.map((e) => e.type).join(', ')})`);
     return this.events.find((e) => e.type === type)!;
+  }
+
+  /**
+   * What baresip decoded from the switch since clearRecordings() (its sndfile dumps, one per
+   * audio stream, joined in order), as mono samples; read once the call has closed.
+   */
+  decoded(): { samples: Int16Array; rate: number } {
+    const snd = join(this.dir, 'snd');
+    const files = readdirSync(snd).filter((f) => f.endsWith('-dec.wav')).sort();
+    if (files.length === 0) throw new Error(`baresip ${this.user} recorded nothing (output: ${this.#out})`);
+    const parts = files.map((f) => decodeWav(readFileSync(join(snd, f)), f));
+    const rate = parts[0]!.info.sampleRate;
+    const samples = new Int16Array(parts.reduce((n, p) => n + p.samples.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      samples.set(p.samples, at);
+      at += p.samples.length;
+    }
+    return { samples, rate };
+  }
+
+  /** Forget earlier recordings, so decoded() reads the next call's. */
+  clearRecordings(): void {
+    const snd = join(this.dir, 'snd');
+    for (const f of readdirSync(snd)) rmSync(join(snd, f), { force: true });
   }
 
   async stop(): Promise<void> {

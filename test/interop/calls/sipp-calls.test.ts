@@ -23,12 +23,12 @@ describe.skipIf(!hasSipp)('calls between SIPp peers through the switch', () => {
     expect(await sw.stop()).toBe(0);
   });
 
-  it('1001 calls 1000, 1000 answers, 1001 hangs up: 180, 200, ACK, BYE on both sides and a CDR with billsec', async () => {
+  it('1001 calls 1000, 1000 answers, 1001 hangs up: ringback from the switch (183), 200, ACK, BYE on both sides and a CDR with billsec', async () => {
     callee = await startCallee(sw, 'uas-answer-200-expect-bye.xml');
     const before = cdrLines(sw).length;
     const r = await call(sw, 'uac-invite-auth-expect-200-send-bye.xml', '1000', ['-d', '1200']);
     expect(r.code, r.stdout + r.stderr + r.messages).toBe(0);
-    expect(codes(received(r.messages))).toEqual([100, 407, 100, 180, 200, 200]);
+    expect(codes(received(r.messages))).toEqual([100, 407, 100, 183, 200, 200]);
     const cdr = await nextCdr(sw, before);
     expect(cdr).toMatchObject({ callerIdNumber: '1001', destination: '1000', context: 'default', hangupCause: 'NORMAL_CLEARING' });
     expect(cdr.billsec).toBeGreaterThanOrEqual(1);
@@ -48,7 +48,7 @@ describe.skipIf(!hasSipp)('calls between SIPp peers through the switch', () => {
     const before = cdrLines(sw).length;
     const r = await call(sw, 'uac-invite-auth-expect-200-recv-bye.xml', '1000');
     expect(r.code, r.stdout + r.stderr + r.messages).toBe(0);
-    expect(codes(received(r.messages))).toEqual([100, 407, 100, 180, 200]);
+    expect(codes(received(r.messages))).toEqual([100, 407, 100, 183, 200]);
     expect(received(r.messages).at(-1)).toMatch(/^BYE sip:1001@127\.0\.0\.1:\d+/);
     expect(sent(r.messages).at(-1)).toBe('SIP/2.0 200 OK');
     const cdr = await nextCdr(sw, before);
@@ -65,7 +65,7 @@ describe.skipIf(!hasSipp)('calls between SIPp peers through the switch', () => {
     const before = cdrLines(sw).length;
     const r = await call(sw, 'uac-invite-auth-cancel-expect-487.xml', '1000');
     expect(r.code, r.stdout + r.stderr + r.messages).toBe(0);
-    expect(codes(received(r.messages))).toEqual([100, 407, 100, 180, 200, 487]);
+    expect(codes(received(r.messages))).toEqual([100, 407, 100, 183, 200, 487]);
     const cdr = await nextCdr(sw, before);
     expect(cdr).toMatchObject({ callerIdNumber: '1001', destination: '1000', hangupCause: 'ORIGINATOR_CANCEL', answer: '', billsec: 0 });
     await waitUntil(() => /ACK sip:/.test(callee!.messages()), 5000, 'the ACK of the callee\'s 487');
@@ -116,7 +116,7 @@ describe.skipIf(!hasSipp)('calls between SIPp peers through the switch', () => {
     callee = await startCallee(sw, 'uas-ring-180-expect-cancel.xml');
     const r = await call(sw, 'uac-invite-auth-merged-expect-482.xml', '1000');
     expect(r.code, r.stdout + r.stderr + r.messages).toBe(0);
-    expect(codes(received(r.messages))).toEqual([100, 407, 100, 180, 100, 482, 200, 487]);
+    expect(codes(received(r.messages))).toEqual([100, 407, 100, 183, 100, 482, 200, 487]);
     await waitUntil(() => /ACK sip:/.test(callee!.messages()), 5000, 'the ACK of the callee\'s 487');
     expect((await callee.stop()).errors).toBe('');
   });

@@ -23,8 +23,8 @@ describe('the shipped dialplan', () => {
     expect(dp.warnings).toEqual([]);
     expect([...dp.contexts.keys()].sort()).toEqual(['default', 'features', 'public']);
     expect(dp.contexts.get('default')!.extensions.map((e) => e.name)).toEqual([
-      'unloop', 'tod_example', 'holiday_example', 'redial', 'global', 'call_return', 'Local_Extension',
-      'group_dial_sales', 'group_dial_support', 'group_dial_billing', 'operator',
+      'unloop', 'tod_example', 'holiday_example', 'global-intercept', 'group-intercept', 'intercept-ext', 'redial', 'global', 'call_return', 'Local_Extension',
+      'group_dial_sales', 'group_dial_support', 'group_dial_billing', 'operator', 'echo', 'milliwatt', 'hold_music',
       'outside_international', 'outside_domestic', 'outside_local', 'outside_barred', 'no_route',
     ]);
   });

@@ -121,4 +121,107 @@ describe('CallMedia', () => {
     alice.close();
     bob.close();
   });
+  it('re-INVITE in bypass: relayed to the partner as is, its answer returned unchanged', async () => {
+    const a = channel('inbound', { bypass_media: 'true' });
+    a.remoteSdp = offer(40010, [[0, 'PCMU/8000']]);
+    const reoffer = offer(40012, [[0, 'PCMU/8000']]);
+    const partnerAnswer = offer(40014, [[0, 'PCMU/8000']]);
+    const relayed: Buffer[] = [];
+    const answer = await media.reoffer(a, reoffer, async (sdp) => {
+      relayed.push(sdp);
+      return partnerAnswer;
+    });
+    expect(relayed).toEqual([reoffer]);
+    expect(answer).toEqual(partnerAnswer);
+    expect(media.endpoint(a)).toBeUndefined();
+    a.hangup();
+  });
+
+  it('re-INVITE in proxy: the partner gets our relay address, the phone gets ours back', async () => {
+    const a = channel('inbound', { proxy_media: 'true' });
+    a.remoteSdp = offer(40020, [[0, 'PCMU/8000']]);
+    const b = channel('outbound', {}, a);
+    await media.offerFor(b, a);
+    b.remoteSdp = offer(40022, [[0, 'PCMU/8000']]);
+    media.remoteAnswer(b, b.remoteSdp);
+    await media.answerFor(a, b);
+    media.join(a, b);
+    a.partner = b;
+    const epA = media.endpoint(a)!;
+    const epB = media.endpoint(b)!;
+    let toPartner: Buffer | undefined;
+    const answer = await media.reoffer(a, offer(40030, [[0, 'PCMU/8000']]), async (sdp) => {
+      toPartner = sdp;
+      return offer(40032, [[0, 'PCMU/8000']]);
+    });
+    expect(describeMedia(parseSdp(toPartner!.toString()))[0]!.port).toBe(epB.port);
+    expect(describeMedia(parseSdp(answer!.toString()))[0]!.port).toBe(epA.port);
+    expect(media.joined(a, b)).toBe(true);
+    a.hangup();
+    b.hangup();
+  });
+
+  it('re-INVITE in default mode: answered here; sendonly puts the partner on hold music, sendrecv takes it off', async () => {
+    const alice = await Phone.open();
+    const bob = await Phone.open();
+    const a = channel('inbound');
+    a.remoteSdp = offer(alice.port, [[0, 'PCMU/8000']]);
+    const b = channel('outbound', { hold_music: 'tone_stream://%(1000,0,697)' }, a);
+    await media.offerFor(b, a);
+    b.remoteSdp = offer(bob.port, [[0, 'PCMU/8000']]);
+    media.remoteAnswer(b, b.remoteSdp);
+    await media.answerFor(a, b);
+    media.join(a, b);
+    a.partner = b;
+    b.partner = a;
+    let relayed = 0;
+    const relay = async () => {
+      relayed++;
+      return undefined;
+    };
+    const held = await media.reoffer(a, Buffer.from(offer(alice.port, [[0, 'PCMU/8000']]).toString().replace('a=sendrecv', 'a=sendonly')), relay);
+    expect(held).not.toBeNull();
+    expect(describeMedia(parseSdp(held!.toString()))[0]!.direction).toBe('recvonly');
+    expect(media.held(a)).toBe(true);
+    expect(media.joined(a, b)).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.received.filter((r) => (r.buf[1]! & 0x7f) === 0).length).toBeGreaterThan(3); // the hold music
+    const back = await media.reoffer(a, offer(alice.port, [[0, 'PCMU/8000']]), relay);
+    expect(describeMedia(parseSdp(back!.toString()))[0]!.direction).toBe('sendrecv');
+    expect(media.held(a)).toBe(false);
+    expect(media.joined(a, b)).toBe(true);
+    expect(relayed).toBe(0); // the partner never saw either re-INVITE
+    a.hangup();
+    b.hangup();
+    alice.close();
+    bob.close();
+  });
+
+  it('a re-INVITE offering no codec we have is refused (null → 488) and the call keeps its media', async () => {
+    const a = channel('inbound');
+    a.remoteSdp = offer(40040, [[0, 'PCMU/8000']]);
+    await media.answerLocally(a);
+    const ep = media.endpoint(a);
+    expect(await media.reoffer(a, offer(40040, [[18, 'G729/8000']]), async () => undefined)).toBeNull();
+    expect(media.endpoint(a)).toBe(ep);
+    expect(a.remoteSdp).toEqual(offer(40040, [[0, 'PCMU/8000']]));
+    expect(await media.answerLocally(a)).toEqual(a.localSdp);
+    a.hangup();
+  });
+  it('late offer: a caller without SDP gets our offer, and the answer in its ACK joins the call', async () => {
+    const a = channel('inbound'); // no remoteSdp: the INVITE had no body
+    const b = channel('outbound', {}, a);
+    await media.offerFor(b, a);
+    b.remoteSdp = offer(40050, [[0, 'PCMU/8000']]);
+    media.remoteAnswer(b, b.remoteSdp);
+    const ours = (await media.answerFor(a, b))!;
+    expect(describeMedia(parseSdp(ours.toString()))[0]!.port).toBe(media.endpoint(a)!.port);
+    expect(await media.answerFor(a, b)).toEqual(ours); // one offer per leg
+    media.join(a, b);
+    expect(media.joined(a, b)).toBe(false); // nothing to bridge before the answer
+    media.remoteAnswer(a, offer(40052, [[0, 'PCMU/8000']]));
+    expect(media.joined(a, b)).toBe(true);
+    a.hangup();
+    b.hangup();
+  });
 });

@@ -1,0 +1,225 @@
+// Audio through the switch, heard by real phones (issue 6): two baresip softphones, 1001
+// sending a 440 Hz sine and 1000 an 880 Hz one, each recording what it decodes. Default mode
+// through the shipped Local_Extension: the caller hears the switch's ringback (us-ring,
+// 440+480 Hz) while 1000 rings, then each hears the other's tone. Proxy mode: the tones pass
+// through the relay. Bypass: they pass phone to phone, the switch holding no RTP socket. 9196 (echo) sends the caller's own tone back; 9197 (milliwatt) is 1004 Hz;
+// 9664 is music on hold. Tones are found with a Goertzel filter over the recordings.
+import { readdirSync, readlinkSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peerAvailable, startSwitch, type RunningSwitch } from '../harness.js';
+import { Baresip } from '../calls/baresip.js';
+import { cli, confCopy, waitIdle } from '../calls/helpers.js';
+import { TEST_EXTENSIONS } from './test-extensions.js';
+
+const hasBaresip = peerAvailable('baresip');
+
+/** Peak amplitude of `hz` in samples[from, to) (Goertzel). */
+function amplitude(x: Int16Array, hz: number, rate: number, from = 0, to = x.length): number {
+  const w = (2 * Math.PI * hz) / rate;
+  const c = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = from; i < to; i++) {
+    const s0 = x[i]! + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - c * s1 * s2))) / Math.max(1, to - from);
+}
+
+/** The share of 100 ms windows in which `hz` stands well above a reference frequency. */
+function presence(rec: { samples: Int16Array; rate: number }, hz: number, ref = 1330): number {
+  const win = Math.floor(rec.rate / 10);
+  let hits = 0;
+  let windows = 0;
+  for (let at = 0; at + win <= rec.samples.length; at += win) {
+    windows++;
+    const a = amplitude(rec.samples, hz, rec.rate, at, at + win);
+    if (a > 300 && a > 4 * amplitude(rec.samples, ref, rec.rate, at, at + win)) hits++;
+  }
+  return windows === 0 ? 0 : hits / windows;
+}
+
+/** How many sockets the switch process holds open now (its RTP sockets among them). */
+function socketsOf(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', () => {
+  let sw: RunningSwitch;
+  let conf: ReturnType<typeof confCopy>;
+  let caller: Baresip;
+  let callee: Baresip;
+  beforeAll(async () => {
+    conf = confCopy({ 'dialplan/default/00_local_extensions.xml': () => TEST_EXTENSIONS });
+    sw = await startSwitch({ confDir: conf.dir });
+    callee = await Baresip.start('1000', sw.internalPort, { toneHz: 880 });
+    caller = await Baresip.start('1001', sw.internalPort, { toneHz: 440 });
+  });
+  afterAll(async () => {
+    await caller?.stop();
+    await callee?.stop();
+    expect(await sw.stop()).toBe(0);
+    conf.remove();
+  });
+
+  /**
+   * 1001 dials `dest`; 1000 answers after `ringMs` when it is called; both talk for `talkMs`.
+   * Resolves with how many more sockets the switch held during the call than before it.
+   */
+  async function talk(dest: string, ringMs: number, talkMs: number): Promise<number> {
+    const idleSockets = socketsOf(sw.process.pid!);
+    caller.clearRecordings();
+    callee.clearRecordings();
+    caller.events.length = 0;
+    callee.events.length = 0;
+    const dialed = await caller.command('dial', `sip:${dest}@127.0.0.1`);
+    expect(dialed.ok, dialed.data).toBe(true);
+    await callee.waitEvent('CALL_INCOMING');
+    await sleep(ringMs);
+    expect((await callee.command('accept')).ok).toBe(true);
+    await caller.waitEvent('CALL_ESTABLISHED');
+    await callee.waitEvent('CALL_ESTABLISHED');
+    await sleep(talkMs / 2);
+    const callSockets = socketsOf(sw.process.pid!);
+    await sleep(talkMs / 2);
+    expect((await caller.command('hangup')).ok).toBe(true);
+    await caller.waitEvent('CALL_CLOSED');
+    await callee.waitEvent('CALL_CLOSED');
+    await waitIdle(sw);
+    return callSockets - idleSockets;
+  }
+
+  /** 1001 dials a number the switch answers itself, listens for `ms`, hangs up. */
+  async function listen(dest: string, ms: number): Promise<{ samples: Int16Array; rate: number }> {
+    caller.clearRecordings();
+    caller.events.length = 0;
+    expect((await caller.command('dial', `sip:${dest}@127.0.0.1`)).ok).toBe(true);
+    await caller.waitEvent('CALL_ESTABLISHED');
+    await sleep(ms);
+    expect((await caller.command('hangup')).ok).toBe(true);
+    await caller.waitEvent('CALL_CLOSED');
+    await waitIdle(sw);
+    return caller.decoded();
+  }
+
+  it('default mode: the caller hears ringback while 1000 rings, then each phone hears the other', async () => {
+    await talk('1000', 1500, 2000);
+    const heard = caller.decoded();
+    const ringPart = { samples: heard.samples.subarray(0, Math.floor(heard.rate * 1.2)), rate: heard.rate };
+    const talkPart = { samples: heard.samples.subarray(heard.samples.length - heard.rate * 1.5), rate: heard.rate };
+    expect(presence(ringPart, 480), 'ringback (480 Hz) before the answer').toBeGreaterThan(0.5);
+    expect(presence(talkPart, 880), "the callee's 880 Hz after the answer").toBeGreaterThan(0.6);
+    expect(presence(talkPart, 480), 'no ringback after the answer').toBeLessThan(0.1);
+    const calleeHeard = callee.decoded();
+    expect(presence(calleeHeard, 440), "the caller's 440 Hz at the callee").toBeGreaterThan(0.6);
+  });
+
+  it('proxy mode: each phone hears the other through the relay (RTP and RTCP sockets for both legs)', async () => {
+    const extraSockets = await talk('721000', 200, 2000);
+    expect(presence(caller.decoded(), 880)).toBeGreaterThan(0.5);
+    expect(presence(callee.decoded(), 440)).toBeGreaterThan(0.5);
+    expect(extraSockets).toBeGreaterThanOrEqual(4);
+  });
+
+  it('bypass mode: each phone hears the other, and the switch opens no RTP socket for the call', async () => {
+    const extraSockets = await talk('711000', 200, 2000);
+    expect(presence(caller.decoded(), 880)).toBeGreaterThan(0.5);
+    expect(presence(callee.decoded(), 440)).toBeGreaterThan(0.5);
+    expect(extraSockets).toBe(0);
+  });
+
+  it('hold: while 1001 holds, 1000 hears music on hold instead of 1001; after resume, 1001 again', async () => {
+    caller.clearRecordings();
+    callee.clearRecordings();
+    caller.events.length = 0;
+    callee.events.length = 0;
+    expect((await caller.command('dial', 'sip:731000@127.0.0.1')).ok).toBe(true);
+    await callee.waitEvent('CALL_INCOMING');
+    expect((await callee.command('accept')).ok).toBe(true);
+    await caller.waitEvent('CALL_ESTABLISHED');
+    await sleep(1500);
+    const held = await caller.command('hold');
+    expect(held.ok, held.data).toBe(true);
+    await sleep(2500);
+    const resumed = await caller.command('resume');
+    expect(resumed.ok, resumed.data).toBe(true);
+    await sleep(2000);
+    expect((await caller.command('hangup')).ok).toBe(true);
+    await caller.waitEvent('CALL_CLOSED');
+    await callee.waitEvent('CALL_CLOSED');
+    await waitIdle(sw);
+    const heard = callee.decoded();
+    const r = heard.rate;
+    const part = (from: number, to: number) => ({ samples: heard.samples.subarray(Math.floor(from * r), Math.floor(to * r)), rate: r });
+    const n = heard.samples.length / r;
+    expect(presence(part(0.2, 1.4), 440), '1001 before the hold').toBeGreaterThan(0.6);
+    expect(presence(part(2.2, 3.8), 440), 'no 1001 during the hold').toBeLessThan(0.2);
+    let energy = 0;
+    for (const s of part(2.2, 3.8).samples) energy += s * s;
+    expect(Math.sqrt(energy / (1.6 * r)), 'music during the hold').toBeGreaterThan(200);
+    expect(presence(part(n - 1.5, n), 440), '1001 after the resume').toBeGreaterThan(0.6);
+  });
+
+  it('uuid_hold from the console: 1000 hears music on hold instead of 1001; uuid_hold off brings 1001 back', async () => {
+    caller.clearRecordings();
+    callee.clearRecordings();
+    caller.events.length = 0;
+    callee.events.length = 0;
+    expect((await caller.command('dial', 'sip:1000@127.0.0.1')).ok).toBe(true);
+    await callee.waitEvent('CALL_INCOMING');
+    expect((await callee.command('accept')).ok).toBe(true);
+    await caller.waitEvent('CALL_ESTABLISHED');
+    await callee.waitEvent('CALL_ESTABLISHED');
+    // The caller's leg, as the Local_Extension bookkeeping recorded it.
+    const uuid = (await cli(sw, 'hash select/127.0.0.1-last_dial_ext/1000')).trim();
+    expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+    await sleep(1500);
+    expect(await cli(sw, `uuid_hold ${uuid}`)).toBe('+OK Success\n');
+    await sleep(2500);
+    expect(await cli(sw, `uuid_hold off ${uuid}`)).toBe('+OK Success\n');
+    await sleep(2000);
+    expect((await caller.command('hangup')).ok).toBe(true);
+    await caller.waitEvent('CALL_CLOSED');
+    await callee.waitEvent('CALL_CLOSED');
+    await waitIdle(sw);
+    const heard = callee.decoded();
+    const r = heard.rate;
+    const part = (from: number, to: number) => ({ samples: heard.samples.subarray(Math.floor(from * r), Math.floor(to * r)), rate: r });
+    const n = heard.samples.length / r;
+    expect(presence(part(0.3, 1.3), 440), '1001 before the hold').toBeGreaterThan(0.6);
+    expect(presence(part(2.3, 3.8), 440), 'no 1001 during the hold').toBeLessThan(0.2);
+    let energy = 0;
+    for (const s of part(2.3, 3.8).samples) energy += s * s;
+    expect(Math.sqrt(energy / (1.5 * r)), 'music during the hold').toBeGreaterThan(200);
+    expect(presence(part(n - 1.5, n), 440), '1001 after uuid_hold off').toBeGreaterThan(0.6);
+  });
+
+  it('9196 echo: the caller hears its own tone back', async () => {
+    const heard = await listen('9196', 2000);
+    expect(presence(heard, 440)).toBeGreaterThan(0.6);
+  });
+
+  it('9197 milliwatt: a 1004 Hz tone', async () => {
+    const heard = await listen('9197', 1500);
+    expect(presence(heard, 1004)).toBeGreaterThan(0.6);
+  });
+
+  it('9664 music on hold: sound, neither silence nor a single test tone', async () => {
+    const heard = await listen('9664', 2000);
+    let energy = 0;
+    for (const s of heard.samples) energy += s * s;
+    expect(Math.sqrt(energy / heard.samples.length)).toBeGreaterThan(200);
+    expect(presence(heard, 440)).toBeLessThan(0.5);
+  });
+});
