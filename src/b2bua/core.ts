@@ -190,6 +190,9 @@ export class CallCore extends EventEmitter<CoreEvents> {
     ch.on('answer', () => publishChannelEvent(this.bus, 'CHANNEL_ANSWER', ch));
     ch.on('state', () => publishChannelEvent(this.bus, 'CHANNEL_STATE', ch));
     ch.on('callState', (from) => publishChannelEvent(this.bus, 'CHANNEL_CALLSTATE', ch, [['Original-Channel-Call-State', from]]));
+    ch.on('dtmf', (digit, samples, source) =>
+      publishChannelEvent(this.bus, 'DTMF', ch, [['DTMF-Digit', digit], ['DTMF-Duration', String(samples)], ['DTMF-Source', source]]),
+    );
     publishChannelEvent(this.bus, 'CHANNEL_CREATE', ch);
     this.emit('channelCreated', ch);
     return ch;

@@ -120,6 +120,8 @@ export class CallMedia {
               ch.hangup('MEDIA_TIMEOUT');
             },
             onDtmf: (_ep, d) => ch.emit('dtmf', d.digit, d.durationSamples, 'RTP'),
+            // The bridged partner pressed a digit and this leg takes DTMF as SIP INFO.
+            onSendInfoDtmf: (_ep, d) => ch.driver.sendDtmf?.(ch, d.digit, d.durationMs),
           },
         })
         .catch((err: unknown) => {

@@ -12,6 +12,7 @@ import {
 } from '../../sip/index.js';
 import { buildReasonHeader, causeFromReasonHeader, causeFromSip, causeToSipStatus, type HangupCause } from '../causes.js';
 import type { Channel, ChannelDriver } from '../channel.js';
+import { buildInfoDtmf } from '../../rtp/index.js';
 import { MediaRefusal } from '../media/call-media.js';
 import { uuidBridge } from '../takeover.js';
 import { ReferSubscription, readReferTo, type ReplacesTarget } from './refer.js';
@@ -91,6 +92,7 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
         return;
       case 'INFO':
         tx?.reply(200);
+        this.#onInfo(req);
         return;
       case 'REFER':
         this.onRefer(req, tx!);
@@ -104,6 +106,36 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
   }
 
   protected onAck(_ack: SipRequest): void {}
+
+  /** DTMF to this leg's phone as SIP INFO (`application/dtmf-relay`), one request per digit. */
+  sendDtmf(channel: Channel, digits: string, durationMs: number): void {
+    const d = this.dialog;
+    if (!d || d.state !== 'confirmed' || channel.hungUp) return;
+    for (const digit of digits) {
+      if (!/^[0-9A-Da-d*#]$/.test(digit)) continue;
+      const info = buildInfoDtmf(digit.toUpperCase(), durationMs);
+      this.stack.sendRequest(d.createRequest('INFO', { body: info.body, contentType: info.contentType }), this.hop, IGNORE);
+    }
+  }
+
+  /**
+   * SIP INFO DTMF (`application/dtmf-relay`: `Signal=5`, `Duration=160`; or
+   * `application/dtmf`: the digit): a DTMF event on the channel, and the digit played to the
+   * bridged partner as RFC 2833 when its media is ours.
+   */
+  #onInfo(req: SipRequest): void {
+    const type = req.contentType;
+    if (type !== 'application/dtmf-relay' && type !== 'application/dtmf') return;
+    const text = req.body.toString('latin1');
+    const digit = (type === 'application/dtmf' ? text.trim() : /^\s*signal\s*=\s*(\S)/im.exec(text)?.[1] ?? '').toUpperCase();
+    if (!/^[0-9A-D*#]$/.test(digit)) return;
+    const ms = Math.min(Math.max(Number(/^\s*duration\s*=\s*(\d+)/im.exec(text)?.[1] ?? 100), 40), 5000);
+    const ch = this.channel;
+    ch.emit('dtmf', digit, ms * 8, 'INFO');
+    const partner = ch.partner;
+    const ep = partner ? this.endpoint.core.media?.endpoint(partner) : undefined;
+    if (ep?.hasMedia) ep.media.sendDtmf(`${digit}@${ms}`);
+  }
 
   // ---- transfers ------------------------------------------------------------------------------
 

@@ -6,28 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import esl, { type Connection, type Event as EslEvent } from 'modesl';
+import type { Connection, Event as EslEvent } from 'modesl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peerAvailable, startSwitch, type RunningSwitch } from '../harness.js';
 import { Baresip } from './baresip.js';
-import { cdrLines, nextCdr, waitIdle, waitUntil } from './helpers.js';
+import { cdrLines, connectModesl, nextCdr, waitIdle, waitUntil } from './helpers.js';
 
 const hasBaresip = peerAvailable('baresip') && peerAvailable('sox');
 
-function connectModesl(port: number): Promise<Connection> {
-  return new Promise<Connection>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('modesl did not connect')), 5000);
-    const conn = new esl.Connection('127.0.0.1', port, 'ClueCon');
-    conn.once('esl::ready', () => {
-      clearTimeout(t);
-      resolve(conn);
-    });
-    conn.once('error', (err: Error) => {
-      clearTimeout(t);
-      reject(err);
-    });
-  });
-}
 
 describe.skipIf(!hasBaresip)('a call between two baresip phones, watched with modesl', () => {
   let sw: RunningSwitch;

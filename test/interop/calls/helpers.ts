@@ -2,6 +2,7 @@
 // REGISTER scenario plus an out-of-call UAS scenario for the INVITEs it receives), the caller
 // run, the CSV CDR lines, and the call counts the console reports. Every wait is bounded.
 import { spawn } from 'node:child_process';
+import esl, { type Connection } from 'modesl';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +207,20 @@ export function confCopy(edits: Record<string, (text: string) => string>): { dir
     writeFileSync(path, after);
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A modesl client authenticated to the switch's event socket (password ClueCon). */
+export function connectModesl(port: number): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('modesl did not connect')), 5000);
+    const conn = new esl.Connection('127.0.0.1', port, 'ClueCon');
+    conn.once('esl::ready', () => {
+      clearTimeout(t);
+      resolve(conn);
+    });
+    conn.once('error', (err: Error) => {
+      clearTimeout(t);
+      reject(err);
+    });
+  });
 }

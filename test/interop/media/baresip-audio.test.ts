@@ -8,37 +8,11 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peerAvailable, startSwitch, type RunningSwitch } from '../harness.js';
 import { Baresip } from '../calls/baresip.js';
+import { level, presence } from './tones.js';
 import { cli, confCopy, waitIdle } from '../calls/helpers.js';
 import { TEST_EXTENSIONS } from './test-extensions.js';
 
 const hasBaresip = peerAvailable('baresip');
-
-/** Peak amplitude of `hz` in samples[from, to) (Goertzel). */
-function amplitude(x: Int16Array, hz: number, rate: number, from = 0, to = x.length): number {
-  const w = (2 * Math.PI * hz) / rate;
-  const c = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = from; i < to; i++) {
-    const s0 = x[i]! + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - c * s1 * s2))) / Math.max(1, to - from);
-}
-
-/** The share of 100 ms windows in which `hz` stands well above a reference frequency. */
-function presence(rec: { samples: Int16Array; rate: number }, hz: number, ref = 1330): number {
-  const win = Math.floor(rec.rate / 10);
-  let hits = 0;
-  let windows = 0;
-  for (let at = 0; at + win <= rec.samples.length; at += win) {
-    windows++;
-    const a = amplitude(rec.samples, hz, rec.rate, at, at + win);
-    if (a > 300 && a > 4 * amplitude(rec.samples, ref, rec.rate, at, at + win)) hits++;
-  }
-  return windows === 0 ? 0 : hits / windows;
-}
 
 /** How many sockets the switch process holds open now (its RTP sockets among them). */
 function socketsOf(pid: number): number {
@@ -116,11 +90,10 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
   it('default mode: the caller hears ringback while 1000 rings, then each phone hears the other', async () => {
     await talk('1000', 1500, 2000);
     const heard = caller.decoded();
-    const ringPart = { samples: heard.samples.subarray(0, Math.floor(heard.rate * 1.2)), rate: heard.rate };
-    const talkPart = { samples: heard.samples.subarray(heard.samples.length - heard.rate * 1.5), rate: heard.rate };
-    expect(presence(ringPart, 480), 'ringback (480 Hz) before the answer').toBeGreaterThan(0.5);
-    expect(presence(talkPart, 880), "the callee's 880 Hz after the answer").toBeGreaterThan(0.6);
-    expect(presence(talkPart, 480), 'no ringback after the answer').toBeLessThan(0.1);
+    const n = heard.samples.length / heard.rate;
+    expect(presence(heard, 480, 0, 1.2), 'ringback (480 Hz) before the answer').toBeGreaterThan(0.5);
+    expect(presence(heard, 880, n - 1.5, n), "the callee's 880 Hz after the answer").toBeGreaterThan(0.6);
+    expect(presence(heard, 480, n - 1.5, n), 'no ringback after the answer').toBeLessThan(0.1);
     const calleeHeard = callee.decoded();
     expect(presence(calleeHeard, 440), "the caller's 440 Hz at the callee").toBeGreaterThan(0.6);
   });
@@ -160,15 +133,11 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
     await callee.waitEvent('CALL_CLOSED');
     await waitIdle(sw);
     const heard = callee.decoded();
-    const r = heard.rate;
-    const part = (from: number, to: number) => ({ samples: heard.samples.subarray(Math.floor(from * r), Math.floor(to * r)), rate: r });
-    const n = heard.samples.length / r;
-    expect(presence(part(0.2, 1.4), 440), '1001 before the hold').toBeGreaterThan(0.6);
-    expect(presence(part(2.2, 3.8), 440), 'no 1001 during the hold').toBeLessThan(0.2);
-    let energy = 0;
-    for (const s of part(2.2, 3.8).samples) energy += s * s;
-    expect(Math.sqrt(energy / (1.6 * r)), 'music during the hold').toBeGreaterThan(200);
-    expect(presence(part(n - 1.5, n), 440), '1001 after the resume').toBeGreaterThan(0.6);
+    const n = heard.samples.length / heard.rate;
+    expect(presence(heard, 440, 0.2, 1.4), '1001 before the hold').toBeGreaterThan(0.6);
+    expect(presence(heard, 440, 2.2, 3.8), 'no 1001 during the hold').toBeLessThan(0.2);
+    expect(level(heard, 2.2, 3.8), 'music during the hold').toBeGreaterThan(200);
+    expect(presence(heard, 440, n - 1.5, n), '1001 after the resume').toBeGreaterThan(0.6);
   });
 
   it('uuid_hold from the console: 1000 hears music on hold instead of 1001; uuid_hold off brings 1001 back', async () => {
@@ -194,15 +163,11 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
     await callee.waitEvent('CALL_CLOSED');
     await waitIdle(sw);
     const heard = callee.decoded();
-    const r = heard.rate;
-    const part = (from: number, to: number) => ({ samples: heard.samples.subarray(Math.floor(from * r), Math.floor(to * r)), rate: r });
-    const n = heard.samples.length / r;
-    expect(presence(part(0.3, 1.3), 440), '1001 before the hold').toBeGreaterThan(0.6);
-    expect(presence(part(2.3, 3.8), 440), 'no 1001 during the hold').toBeLessThan(0.2);
-    let energy = 0;
-    for (const s of part(2.3, 3.8).samples) energy += s * s;
-    expect(Math.sqrt(energy / (1.5 * r)), 'music during the hold').toBeGreaterThan(200);
-    expect(presence(part(n - 1.5, n), 440), '1001 after uuid_hold off').toBeGreaterThan(0.6);
+    const n = heard.samples.length / heard.rate;
+    expect(presence(heard, 440, 0.3, 1.3), '1001 before the hold').toBeGreaterThan(0.6);
+    expect(presence(heard, 440, 2.3, 3.8), 'no 1001 during the hold').toBeLessThan(0.2);
+    expect(level(heard, 2.3, 3.8), 'music during the hold').toBeGreaterThan(200);
+    expect(presence(heard, 440, n - 1.5, n), '1001 after uuid_hold off').toBeGreaterThan(0.6);
   });
 
   it('9196 echo: the caller hears its own tone back', async () => {
@@ -217,9 +182,7 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
 
   it('9664 music on hold: sound, neither silence nor a single test tone', async () => {
     const heard = await listen('9664', 2000);
-    let energy = 0;
-    for (const s of heard.samples) energy += s * s;
-    expect(Math.sqrt(energy / heard.samples.length)).toBeGreaterThan(200);
+    expect(level(heard)).toBeGreaterThan(200);
     expect(presence(heard, 440)).toBeLessThan(0.5);
   });
 });
