@@ -33,7 +33,8 @@ export const interceptApp: Application = {
     if (target && bleg) target = target.originator ?? target.partner;
     if (!target || target.hungUp) return fail(ch, 'no such call');
     if (target === ch) return fail(ch, 'a call cannot pick itself up');
-    if (target.partner || target.answered) return fail(ch, 'the call was already answered');
+    // (A caller being transferred is answered already but still rings someone: it can be picked up.)
+    if (target.partner) return fail(ch, 'the call was already answered');
     const ringing = [...core.channels()].filter((c) => c.originator === target && !c.hungUp);
     if (ringing.some((c) => c.answered)) return fail(ch, 'the call was already answered');
     if (ringing.length === 0) return fail(ch, 'nothing is ringing for that call');

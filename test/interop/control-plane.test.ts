@@ -89,7 +89,7 @@ describe('control plane through softswitch start', () => {
     const profile = await cli('sofia status profile internal');
     expect(profile.stdout).toContain(`URL              \tsip:mod_sofia@127.0.0.1:${sw.internalPort}\n`);
     expect(profile.stdout).toContain('Context          \tpublic\n');
-    expect(profile.stdout).toContain('CODECS IN        \tOPUS,G722,PCMU,PCMA\n');
+    expect(profile.stdout).toContain('CODECS IN        \tOPUS,G722,PCMU,PCMA,H264,VP8\n');
     const unknown = await cli('nosuchcommand');
     expect(unknown.stdout).toBe('-ERR nosuchcommand Command not found!\n');
     expect(unknown.code).toBe(1);

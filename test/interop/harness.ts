@@ -58,6 +58,30 @@ export async function freePort(): Promise<number> {
   }
   throw new Error('no free port found');
 }
+
+/**
+ * A base port for SIPp's media (-mp): SIPp binds it and the next three (RTCP, video RTP and
+ * RTCP), so all four must be free, and none may be a port another process of the test uses.
+ */
+export async function freeMediaPort(): Promise<number> {
+  const udpFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base > 65532) continue;
+    let ok = true;
+    for (let k = 1; k <= 3 && ok; k++) ok = !taken.has(base + k) && (await udpFree(base + k));
+    if (ok) {
+      for (let k = 1; k <= 3; k++) taken.add(base + k);
+      return base;
+    }
+  }
+  throw new Error('no four free UDP ports in a row for SIPp media');
+}
 const taken = new Set<number>();
 
 /** Switches still running when this process exits are killed, so none is left behind. */
@@ -192,7 +216,7 @@ export async function sipp(scenario: string, target: string, extra: string[] = [
   const localPort = await freePort();
   // SIPp binds its media port (6000 unless told) even when it sends no RTP: two SIPps at
   // once on 6000 would fail with 254, so each gets a free one.
-  const media = extra.includes('-mp') ? [] : ['-mp', String(await freePort())];
+  const media = extra.includes('-mp') ? [] : ['-mp', String(await freeMediaPort())];
   const args = [
     '-sf', join(SCENARIOS, scenario), target,
     '-i', '127.0.0.1', '-p', String(localPort), ...media, '-m', '1', '-nostdin', '-timeout', `${timeoutSec}s`,

@@ -2,7 +2,8 @@
 // send in each mode, and the RTP endpoints behind them. Bypass passes SDP end to end and touches
 // no packet; proxy puts our relay's address in the SDP and forwards packets untouched; default
 // terminates media on each leg (our own SDP, codecs negotiated per leg, transcoding, players).
-// Only the first audio stream goes through us; other streams are declined in proxy/default.
+// The first audio stream goes through us; the first video stream is relayed as it is (never
+// transcoded) in proxy and default mode; other streams are declined in proxy/default.
 
 import { SoftswitchError, type Logger } from '../../common/index.js';
 import {
@@ -39,6 +40,9 @@ interface LegState {
   /** The negotiated audio stream (default mode). */
   audio: NegotiatedMedia | undefined;
   join: { unbridge(): void; peer: Channel } | undefined;
+  /** The relay endpoint of the first video stream (passed through in every mode), and its join. */
+  video: MediaEndpoint | undefined;
+  videoJoin: { unbridge(): void } | undefined;
   /** join() asked while this leg's answer was still due (late offer): done in remoteAnswer(). */
   wantJoin: Channel | undefined;
   /** answerLocally() in progress or done: one negotiation per offer. */
@@ -98,7 +102,7 @@ export class CallMedia {
     if (!s) {
       s = {
         ep: undefined, allocating: undefined, sessionId: Math.floor(Math.random() * 1e9), version: 1, ourOffer: undefined, audio: undefined,
-        join: undefined, wantJoin: undefined, answering: undefined, held: false, holdPeer: undefined, holdPlayback: undefined,
+        join: undefined, video: undefined, videoJoin: undefined, wantJoin: undefined, answering: undefined, held: false, holdPeer: undefined, holdPlayback: undefined,
       };
       this.#legs.set(ch, s);
       ch.once('hangup', () => void this.release(ch));
@@ -136,6 +140,41 @@ export class CallMedia {
     }
     s.ep = ep;
     return ep;
+  }
+
+  /** A second relay endpoint for the leg's first video stream (never transcoded). */
+  async #videoEndpoint(ch: Channel): Promise<MediaEndpoint | undefined> {
+    const s = this.#state(ch);
+    if (s.video) return s.video;
+    const where = this.#o.addresses?.(ch);
+    try {
+      const ep = await this.engine.allocate({ ...(where ? { rtpIp: where.rtpIp, advertisedIp: where.advertisedIp } : {}), handler: {} });
+      if (ch.hungUp || s.video) {
+        await ep.close();
+        return s.video;
+      }
+      s.video = ep;
+      return ep;
+    } catch (err) {
+      if (!(err instanceof PortsExhaustedError)) throw err;
+      ch.log.warn({ mod: 'media' }, 'no free RTP ports for video: the video stream is declined');
+      return undefined;
+    }
+  }
+
+  /** Relay ports for a proxied description: ours on its first audio and first video stream. */
+  async #relayPorts(ch: Channel, sdp: Buffer, audioPort: number): Promise<Array<number | undefined>> {
+    const wantsVideo = describeMedia(parseSdp(sdp.toString('utf8'))).some((m) => m.type === 'video' && m.port !== 0);
+    const video = wantsVideo ? await this.#videoEndpoint(ch) : undefined;
+    return relayPorts(sdp, audioPort, video?.port);
+  }
+
+  /** Point a leg's video relay at the video stream of `sdp` (the far end's description). */
+  #videoRemote(ch: Channel, sdp: Buffer): void {
+    const video = this.#legs.get(ch)?.video;
+    if (!video) return;
+    const m = describeMedia(parseSdp(sdp.toString('utf8'))).find((d) => d.type === 'video' && d.port !== 0);
+    if (m) video.setRemote(remoteOf(m));
   }
 
   #prefs(ch: Channel, which: 'inbound' | 'outbound'): CodecPref[] {
@@ -177,15 +216,24 @@ export class CallMedia {
     let prefs = this.#prefs(a, 'inbound');
     if (prefer) prefs = [{ name: prefer.name, clockRate: prefer.clockRate } as CodecPref, ...prefs];
     const dtmf = this.#o.dtmf(a);
-    const neg = negotiateOffer(sd, { prefs, mode: 'generous', dtmf: dtmf.mode, video: false });
+    const neg = negotiateOffer(sd, { prefs, mode: 'generous', dtmf: dtmf.mode, video: true });
     if (!neg.ok) throw new MediaRefusal('INCOMPATIBLE_DESTINATION', neg.reason);
     const ep = await this.#endpoint(a);
-    const audio = neg.media.find((m) => m.type === 'audio' && m.accepted)!;
+    const audio = neg.media.find((m) => m.type === 'audio' && m.accepted);
+    if (!audio) throw new MediaRefusal('INCOMPATIBLE_DESTINATION', 'no audio stream');
+    // Video passes through (never transcoded): its own relay endpoint, joined to the partner's.
+    const videoNeg = neg.media.find((m) => m.type === 'video' && m.accepted);
+    const video = videoNeg ? await this.#videoEndpoint(a) : undefined;
+    if (video && videoNeg) video.setRemote(remoteOf(videoNeg.remote));
     ep.setRemote({ address: audio.remote.address, port: audio.remote.port, rtcpAddress: audio.remote.rtcpAddress, rtcpPort: audio.remote.rtcpPort, rtcpMux: audio.remote.rtcpMux });
     ep.setCodec(audio.codec!, { telephoneEvent: audio.telephoneEvent, dtmfMode: dtmf.mode });
     this.#state(a).audio = audio;
     setCodecVariables(a, audio);
-    const sdp = this.#sdp(a, ep, neg.media.map((m) => answerMediaSpec(m, m === audio ? ep.port : 0, m === audio ? ep.rtcpPort : undefined)));
+    const sdp = this.#sdp(a, ep, neg.media.map((m) => {
+      if (m === audio) return answerMediaSpec(m, ep.port, ep.rtcpPort);
+      if (m === videoNeg && video) return answerMediaSpec(m, video.port, video.rtcpPort);
+      return answerMediaSpec({ ...m, accepted: false }, 0);
+    }));
     a.localSdp = sdp;
     return sdp;
   }
@@ -200,19 +248,26 @@ export class CallMedia {
     if (mode === 'bypass') return aOffer;
     const ep = await this.#endpoint(b);
     if (mode === 'proxy' && aOffer) {
-      const ports = audioOnlyPorts(aOffer, ep.port);
+      const ports = await this.#relayPorts(b, aOffer, ep.port);
       return Buffer.from(rewriteSdpAddresses(aOffer.toString('utf8'), { address: ep.advertisedIp, ports }));
     }
-    return this.#ownOffer(b, ep, 'outbound');
+    return this.#ownOffer(b, ep, 'outbound', aOffer);
   }
 
-  /** Our own offer on a leg (default mode), kept to read the answer against. */
-  #ownOffer(ch: Channel, ep: MediaEndpoint, prefs: 'inbound' | 'outbound'): Buffer {
+  /**
+   * Our own offer on a leg (default mode), kept to read the answer against. When the caller's
+   * offer (`passVideo`) has a video stream, ours offers the same video codecs on a relay of ours.
+   */
+  async #ownOffer(ch: Channel, ep: MediaEndpoint, prefs: 'inbound' | 'outbound', passVideo?: Buffer): Promise<Buffer> {
     const dtmf = this.#o.dtmf(ch);
     const spec = offerAudioSpec(this.#prefs(ch, prefs), { port: ep.port, rtcpPort: ep.rtcpPort, telephoneEventPt: dtmf.mode === 'rfc2833' ? dtmf.pt : undefined });
+    const media: LocalSdpSpec['media'] = [spec];
+    const callerVideo = passVideo ? describeMedia(parseSdp(passVideo.toString('utf8'))).find((m) => m.type === 'video' && m.port !== 0 && m.codecs.length > 0) : undefined;
+    const video = callerVideo ? await this.#videoEndpoint(ch) : undefined;
+    if (callerVideo && video) media.push({ type: 'video', port: video.port, protocol: callerVideo.protocol, codecs: callerVideo.codecs, direction: 'sendrecv', rtcpPort: video.rtcpPort });
     const s = this.#state(ch);
-    s.ourOffer = { address: ep.advertisedIp, sessionId: s.sessionId, sessionVersion: s.version, media: [spec] };
-    return this.#sdp(ch, ep, [spec]);
+    s.ourOffer = { address: ep.advertisedIp, sessionId: s.sessionId, sessionVersion: s.version, media };
+    return this.#sdp(ch, ep, media);
   }
 
   /** The far end of outbound leg `b` answered our offer (in a 18x or the 200). */
@@ -229,6 +284,7 @@ export class CallMedia {
     if (!s.ourOffer) {
       const audio = describeMedia(sd).find((m) => m.type === 'audio' && m.port !== 0);
       if (audio) ep.setRemote(remoteOf(audio));
+      this.#videoRemote(b, sdp);
       return;
     }
     const neg = negotiateAnswer(s.ourOffer, sd);
@@ -243,6 +299,8 @@ export class CallMedia {
     ep.setCodec(audio.codec!, { telephoneEvent: audio.telephoneEvent, dtmfMode: dtmf.mode });
     s.audio = audio;
     setCodecVariables(b, audio);
+    const video = neg.media.find((m) => m.type === 'video' && m.accepted);
+    if (video && s.video) s.video.setRemote(remoteOf(video.remote));
     const peer = s.wantJoin;
     s.wantJoin = undefined;
     if (peer && !peer.hungUp && !b.hungUp) this.join(b, peer);
@@ -263,7 +321,10 @@ export class CallMedia {
       const ep = await this.#endpoint(a);
       const audio = describeMedia(parseSdp(aOffer.toString('utf8'))).find((m) => m.type === 'audio' && m.port !== 0);
       if (audio) ep.setRemote(remoteOf(audio));
-      const sdp = Buffer.from(rewriteSdpAddresses(bSdp.toString('utf8'), { address: ep.advertisedIp, ports: audioOnlyPorts(bSdp, ep.port) }));
+      // Video only when the callee kept it (its answer's video port is not 0).
+      const ports = this.#legs.get(b)?.video ? await this.#relayPorts(a, bSdp, ep.port) : relayPorts(bSdp, ep.port, undefined);
+      this.#videoRemote(a, aOffer);
+      const sdp = Buffer.from(rewriteSdpAddresses(bSdp.toString('utf8'), { address: ep.advertisedIp, ports }));
       a.localSdp = sdp;
       return sdp;
     }
@@ -278,7 +339,7 @@ export class CallMedia {
   async #lateOffer(a: Channel): Promise<Buffer> {
     const s = this.#state(a);
     if (s.ourOffer && a.localSdp) return a.localSdp;
-    const sdp = this.#ownOffer(a, await this.#endpoint(a), 'inbound');
+    const sdp = await this.#ownOffer(a, await this.#endpoint(a), 'inbound');
     a.localSdp = sdp;
     return sdp;
   }
@@ -293,8 +354,18 @@ export class CallMedia {
     let join: { unbridge(): void };
     if (!sa.audio && !sb.audio) {
       join = this.engine.proxy(sa.ep, sb.ep); // proxy: neither leg terminates media here
+      if (sa.video && sb.video) {
+        const video = this.engine.proxy(sa.video, sb.video);
+        sa.videoJoin = video;
+        sb.videoJoin = video;
+      }
     } else if (sa.ep.hasMedia && sb.ep.hasMedia) {
       join = this.engine.bridge(sa.ep, sb.ep);
+      if (sa.video && sb.video) {
+        const video = this.engine.proxy(sa.video, sb.video); // video passes through, never transcoded
+        sa.videoJoin = video;
+        sb.videoJoin = video;
+      }
     } else {
       // A leg still waiting for the answer to our offer joins once it has it.
       if (sa.ourOffer && !sa.audio) sa.wantJoin = b;
@@ -313,8 +384,13 @@ export class CallMedia {
     if (!s?.join) return;
     const peer = this.#legs.get(s.join.peer);
     s.join.unbridge();
-    if (peer?.join?.peer === ch) peer.join = undefined;
+    s.videoJoin?.unbridge();
+    if (peer?.join?.peer === ch) {
+      peer.join = undefined;
+      peer.videoJoin = undefined;
+    }
     s.join = undefined;
+    s.videoJoin = undefined;
   }
 
   /** Whether the two legs' media are joined through us now. */
@@ -376,15 +452,18 @@ export class CallMedia {
       const partner = s.join?.peer ?? ch.partner;
       const pEp = partner ? this.#legs.get(partner)?.ep : undefined;
       if (audioOffer && audioOffer.port !== 0) ep.setRemote(remoteOf(audioOffer));
+      this.#videoRemote(ch, offer);
       ch.remoteSdp = offer;
       if (!partner || !pEp) return ch.localSdp ?? null;
-      const answer = await relay(Buffer.from(rewriteSdpAddresses(offer.toString('utf8'), { address: pEp.advertisedIp, ports: audioOnlyPorts(offer, pEp.port) })));
+      const pVideo = this.#legs.get(partner)?.video;
+      const answer = await relay(Buffer.from(rewriteSdpAddresses(offer.toString('utf8'), { address: pEp.advertisedIp, ports: relayPorts(offer, pEp.port, pVideo?.port) })));
       if (answer === null) return null;
       if (!answer) return ch.localSdp ?? null;
       const pAudio = describeMedia(parseSdp(answer.toString('utf8'))).find((m) => m.type === 'audio' && m.port !== 0);
       if (pAudio) pEp.setRemote(remoteOf(pAudio));
+      this.#videoRemote(partner!, answer);
       partner!.remoteSdp = answer;
-      const ours = Buffer.from(rewriteSdpAddresses(answer.toString('utf8'), { address: ep.advertisedIp, ports: audioOnlyPorts(answer, ep.port) }));
+      const ours = Buffer.from(rewriteSdpAddresses(answer.toString('utf8'), { address: ep.advertisedIp, ports: relayPorts(answer, ep.port, s.video?.port) }));
       ch.localSdp = ours;
       return ours;
     }
@@ -470,6 +549,9 @@ export class CallMedia {
     const ep = s.ep ?? (s.allocating ? await s.allocating.catch(() => undefined) : undefined);
     s.ep = undefined;
     s.allocating = undefined;
+    const video = s.video;
+    s.video = undefined;
+    if (video) await video.close().catch((err: unknown) => this.#log.warn({ err }, 'closing a media endpoint failed'));
     if (ep) await ep.close().catch((err: unknown) => this.#log.warn({ err }, 'closing a media endpoint failed'));
   }
 }
@@ -478,16 +560,25 @@ function remoteOf(m: RemoteMedia): { address: string; port: number; rtcpAddress:
   return { address: m.address, port: m.port, rtcpAddress: m.rtcpAddress, rtcpPort: m.rtcpPort, rtcpMux: m.rtcpMux };
 }
 
-/** Ports for rewriting: ours on the first audio m-line, 0 (declined) on the others. */
-function audioOnlyPorts(sdp: Buffer, port: number): Array<number | undefined> {
+/**
+ * Ports for rewriting a proxied description: ours on the first audio m-line and (when we have a
+ * video relay) on the first video one; 0 (declined) on the others; declined ones stay as they are.
+ */
+function relayPorts(sdp: Buffer, audioPort: number, videoPort: number | undefined): Array<number | undefined> {
   const media = describeMedia(parseSdp(sdp.toString('utf8')));
-  let taken = false;
+  let audioTaken = false;
+  let videoTaken = false;
   return media.map((m) => {
-    if (!taken && m.type === 'audio' && m.port !== 0) {
-      taken = true;
-      return port;
+    if (m.port === 0) return undefined;
+    if (!audioTaken && m.type === 'audio') {
+      audioTaken = true;
+      return audioPort;
     }
-    return m.port === 0 ? undefined : 0;
+    if (!videoTaken && m.type === 'video' && videoPort !== undefined) {
+      videoTaken = true;
+      return videoPort;
+    }
+    return 0;
   });
 }
 

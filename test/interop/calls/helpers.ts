@@ -6,7 +6,7 @@ import esl, { type Connection } from 'modesl';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, ROOT, SCENARIOS, freePort, run, sipp, type ProcessResult, type RunningSwitch } from '../harness.js';
+import { MAIN, ROOT, SCENARIOS, freeMediaPort, freePort, run, sipp, type ProcessResult, type RunningSwitch } from '../harness.js';
 import { cli, waitUntil } from '../registrar/helpers.js';
 
 export { cli, waitUntil };
@@ -48,7 +48,7 @@ export async function startCallee(sw: RunningSwitch, uas: string, o: CalleeOptio
   const user = o.user ?? '1000';
   const dir = mkdtempSync(join(tmpdir(), 'sipp-callee-'));
   const port = await freePort();
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const args = [
     '-sf', join(SCENARIOS, CALLEE_MAIN), '-oocsf', join(SCENARIOS, uas), `127.0.0.1:${sw.internalPort}`,
     '-s', user, '-au', user, '-ap', o.password ?? PASSWORD, '-key', 'expires', '3600',

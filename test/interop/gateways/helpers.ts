@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, ROOT, SCENARIOS, freePort, run, type RunningSwitch } from '../harness.js';
+import { MAIN, ROOT, SCENARIOS, freeMediaPort, freePort, run, type RunningSwitch } from '../harness.js';
 
 /** The password every extension gets in these tests (not 1234: the toll-fraud guard would refuse every gateway call). */
 export const TEST_PASSWORD = 'gw-test-pass';
@@ -86,7 +86,7 @@ export interface SippPeer {
 export async function startSipp(scenario: string, o: { port?: number; target?: string; extra?: string[]; timeoutSec?: number } = {}): Promise<SippPeer> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-gw-'));
   const port = o.port ?? (await freePort());
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const args = [
     '-sf', join(SCENARIOS, scenario), ...(o.target ? [o.target] : []),
     '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-nostdin',

@@ -9,29 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { peerAvailable, startSwitch, type RunningSwitch } from '../harness.js';
 import { call, confCopy, startCallee, waitIdle, waitUntil, type Callee } from '../calls/helpers.js';
 import { TEST_EXTENSIONS } from './test-extensions.js';
+import { sdpBodies } from './sdp-trace.js';
 
 const hasSipp = peerAvailable('sipp');
 const RTP_START = 31000;
 const RTP_END = 31999;
 
-
-/** The SDP bodies in a SIPp message trace, each with the first line of its message. */
-function sdpBodies(messages: string): Array<{ start: string; direction: 'sent' | 'received'; sdp: string }> {
-  const out: Array<{ start: string; direction: 'sent' | 'received'; sdp: string }> = [];
-  for (const block of messages.split(/^-{10,}.*$/m)) {
-    const lines = block.replace(/\r/g, '').split('\n');
-    const head = lines.findIndex((l) => /message (sent|received)/.test(l));
-    if (head < 0) continue;
-    const direction = /message sent/.test(lines[head]!) ? 'sent' : 'received';
-    const rest = lines.slice(head + 1);
-    const first = rest.findIndex((l) => l.trim() !== '');
-    const blank = rest.findIndex((l, i) => i > first && l.trim() === '');
-    if (first < 0 || blank < 0) continue;
-    const body = rest.slice(blank + 1).join('\n').trim();
-    if (body.startsWith('v=0')) out.push({ direction, start: rest[first]!.trim(), sdp: body });
-  }
-  return out;
-}
 
 function origin(sdp: string): string {
   return /^o=(.*)$/m.exec(sdp)?.[1] ?? '';

@@ -30,7 +30,7 @@ describe('the shipped conf/', () => {
     expect([internal.bool('inbound-reg-force-matching-username'), internal.int('nonce-ttl'), internal.multipleRegistrations]).toEqual([true, 60, 'contact']);
     expect([internal.param('apply-inbound-acl'), internal.param('local-network-acl'), internal.param('hold-music')]).toEqual(['domains', 'localnet.auto', 'local_stream://moh']);
     expect([internal.int('rtp-timeout-sec'), internal.int('rtp-hold-timeout-sec'), internal.int('rfc2833-pt')]).toEqual([300, 1800, 101]);
-    expect(internal.param('inbound-codec-prefs')).toBe('OPUS,G722,PCMU,PCMA');
+    expect(internal.param('inbound-codec-prefs')).toBe('OPUS,G722,PCMU,PCMA,H264,VP8');
     expect([internal.extSipIp, internal.extRtpIp]).toEqual(['127.0.0.1', '127.0.0.1']);
     expect(internal.gateways).toEqual([]);
 
@@ -91,7 +91,7 @@ describe('the shipped conf/', () => {
       domain: '127.0.0.1', domain_name: '127.0.0.1', default_password: '1234', internal_sip_port: '5060', external_sip_port: '5080',
       internal_auth_calls: 'true', external_auth_calls: 'false', rtp_start_port: '16384', rtp_end_port: '32768',
       event_socket_ip: '127.0.0.1', event_socket_port: '8021', event_socket_password: 'ClueCon', hold_music: 'local_stream://moh',
-      global_codec_prefs: 'OPUS,G722,PCMU,PCMA', outbound_codec_prefs: 'OPUS,G722,PCMU,PCMA', unroll_loops: 'true',
+      global_codec_prefs: 'OPUS,G722,PCMU,PCMA,H264,VP8', outbound_codec_prefs: 'OPUS,G722,PCMU,PCMA,H264,VP8', unroll_loops: 'true',
       outbound_caller_name: 'FreeSWITCH', outbound_caller_id: '0000000000', console_loglevel: 'info', call_debug: 'false',
       default_areacode: '918', default_country: 'US', 'us-ring': '%(2000,4000,440,480)', 'uk-ring': '%(400,200,400,450);%(400,2000,400,450)',
       default_provider: 'example.com', default_provider_register: 'false', external_rtp_ip: '127.0.0.1', external_sip_ip: '127.0.0.1',
