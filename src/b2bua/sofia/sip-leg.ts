@@ -190,6 +190,27 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
     ch.hangup('BLIND_TRANSFER');
   }
 
+  /**
+   * Semi-attended: the call the Replaces names is the phone's own call still ringing its
+   * target. As FreeSWITCH does, that call is cancelled and the transferee is sent to the number
+   * it was ringing, in the transferor's context (the target rings again, now for the transferee).
+   */
+  #semiAttended(ringing: Channel, sub: ReferSubscription, partner: Channel): void {
+    const ch = this.channel;
+    const dest = ringing.profile.destinationNumber;
+    const context = ringing.profile.context;
+    ch.setVariable('transfer_disposition', 'replaced');
+    ringing.hangup('ORIGINATOR_CANCEL');
+    partner.setVariable('transfer_disposition', undefined);
+    if (!this.endpoint.core.transfer(partner, dest, 'XML', context)) {
+      sub.notify(500, 'Server Internal Error', true);
+      return;
+    }
+    ch.log.info({ to: dest, context, transferee: partner.uuid }, 'semi-attended transfer (REFER with Replaces of a ringing call)');
+    sub.notify(200, 'OK', true);
+    ch.hangup('ATTENDED_TRANSFER');
+  }
+
   /** The attended part of onRefer: the Replaces must name another call of the same phone. */
   async #attendedTransfer(rep: ReplacesTarget, sub: ReferSubscription, partner: Channel): Promise<void> {
     const ch = this.channel;
@@ -207,6 +228,10 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
     }
     const otherCh = other.channel;
     const far = otherCh.partner;
+    if (!far && !otherCh.answered && otherCh.direction === 'inbound' && this.endpoint.core.isExecuting(otherCh)) {
+      this.#semiAttended(otherCh, sub, partner);
+      return;
+    }
     if (!otherCh.answered || !far || far.hungUp || far === partner) {
       sub.notify(481, 'Call/Transaction Does Not Exist', true);
       return;

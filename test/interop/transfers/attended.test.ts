@@ -4,7 +4,8 @@
 // 1002), then sends, in its call with A, `REFER` with `Refer-To: <sip:1002@…?Replaces=<its call
 // with C>>`. The switch answers 202, reports `100 Trying` and `200 OK` in NOTIFYs, bridges A
 // with C and releases both of B's calls; C hangs up later and A gets the BYE. A Replaces naming
-// another phone's call gets 403 in the NOTIFY (no hijack), one naming no call 481.
+// another phone's call gets 403 in the NOTIFY (no hijack), one naming no call 481. When the
+// named call still rings (semi-attended), it is cancelled and A is sent to the number it rang.
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,12 @@ class RawPhone {
     p.#sock.on('message', (buf) => {
       const m = parse(buf.toString('latin1'));
       p.got.push(m);
+      // A failure to one of its INVITEs (487 after a CANCEL) is acknowledged.
+      if (/^SIP\/2\.0 [3-6]\d\d /.test(m.start) && / INVITE$/.test(m.header('CSeq') ?? '') && !m.start.startsWith('SIP/2.0 407')) {
+        const seq = m.header('CSeq')!.split(' ')[0];
+        p.#send([`ACK sip:ack@127.0.0.1 SIP/2.0`, `Via: ${m.header('Via')}`, `From: ${m.header('From')}`, `To: ${m.header('To')}`, `Call-ID: ${m.header('Call-ID')}`,
+          `CSeq: ${seq} ACK`, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n'));
+      }
       // Requests from the switch (NOTIFY, BYE) get their 200.
       if (!m.start.startsWith('SIP/2.0') && !m.start.startsWith('ACK')) {
         const copy = ['Via', 'From', 'To', 'Call-ID', 'CSeq'].map((h) => `${h}: ${m.header(h)}`);
@@ -91,7 +98,16 @@ class RawPhone {
   }
 
   /** An authenticated call to `dest`, answered: the dialog. */
-  async call(dest: string, headers: string[] = []): Promise<CallLeg> {
+  call(dest: string, headers: string[] = []): Promise<CallLeg> {
+    return this.#invite(dest, headers, false);
+  }
+
+  /** An authenticated call to `dest`, still ringing: its early dialog (the switch's 18x tag). */
+  ring(dest: string): Promise<CallLeg> {
+    return this.#invite(dest, [], true);
+  }
+
+  async #invite(dest: string, headers: string[], early: boolean): Promise<CallLeg> {
     const callId = `${token()}@raw`;
     const fromTag = token();
     const uri = `sip:${dest}@127.0.0.1:${this.sw.internalPort}`;
@@ -112,6 +128,15 @@ class RawPhone {
     const nonce = /nonce="([^"]+)"/.exec(www)![1]!;
     const response = md5(`${md5(`${this.user}:${realm}:${PASSWORD}`)}:${nonce}:${md5(`INVITE:${uri}`)}`);
     invite(2, `Digest username="${this.user}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5`);
+    if (early) {
+      let ringing: Msg | undefined;
+      await waitUntil(() => {
+        ringing = this.got.find((m) => /^SIP\/2\.0 18\d /.test(m.start) && m.header('Call-ID') === callId && /tag=/.test(m.header('To') ?? ''));
+        return ringing !== undefined;
+      }, 5000, `a provisional response with a tag for ${callId}`);
+      const toTag = /tag=([^;>\s]+)/.exec(ringing!.header('To')!)![1]!;
+      return { callId, fromTag, toTag, target: uri, cseq: 2 };
+    }
     const ok = await this.#response(callId, 2, true);
     expect(ok.start).toBe('SIP/2.0 200 OK');
     const toTag = /tag=([^;>\s]+)/.exec(ok.header('To')!)![1]!;
@@ -218,5 +243,27 @@ describe.skipIf(!hasSipp)('attended transfer (REFER with Replaces)', () => {
     expect(received(a.messages()).filter((l) => l.startsWith('BYE') || l.startsWith('INVITE'))).toHaveLength(1); // A kept its call
     await cli(sw, 'hupall NORMAL_CLEARING');
     await waitUntil(() => /BYE sip:/.test(a.messages()), 5000, 'the BYE at A');
+  });
+
+  it('semi-attended (the Replaces names a call still ringing): that call is cancelled and A is sent to C', async () => {
+    const a = await startCallee(sw, 'uas-answer-200-expect-bye.xml', { user: '1000' });
+    callees.push(a);
+    const c = await startCallee(sw, 'uas-ring-180-expect-cancel.xml', { user: '1002' });
+    callees.push(c);
+    const b = await RawPhone.open('1001', sw);
+    phones.push(b);
+    const withA = await b.call('1000');
+    const ringingC = await b.ring('1002');
+    expect((await b.refer(withA, `<sip:1002@127.0.0.1?Replaces=${replacesOf(ringingC)}>`)).start).toBe('SIP/2.0 202 Accepted');
+    await waitUntil(() => b.notifies(withA).length === 2, 5000, 'the final NOTIFY');
+    expect(b.notifies(withA)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
+    await waitUntil(() => b.byes(withA).length > 0, 5000, 'the BYE of B\'s call with A');
+    expect(b.got.some((m) => m.start === 'SIP/2.0 487 Request Terminated' && m.header('Call-ID') === ringingC.callId)).toBe(true);
+    // C's phone stopped ringing for B and rings again, now for A.
+    await waitUntil(() => received(c.messages()).filter((l) => l.startsWith('INVITE')).length === 2, 5000, 'the second INVITE at C');
+    await cli(sw, 'hupall NORMAL_CLEARING');
+    const requests = received(c.messages()).filter((l) => !l.startsWith('SIP/2.0')).map((l) => l.split(' ')[0]);
+    expect(requests.slice(0, 2)).toEqual(['INVITE', 'CANCEL']);
+    expect(requests.filter((r) => r === 'INVITE')).toHaveLength(2);
   });
 });
