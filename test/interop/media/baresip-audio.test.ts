@@ -112,51 +112,24 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
     expect(extraSockets).toBe(0);
   });
 
-  it('hold: while 1001 holds, 1000 hears music on hold instead of 1001; after resume, 1001 again', async () => {
+  /**
+   * 1001 calls `dest`, 1000 answers; after 1.5 s `hold()` runs, 2.5 s later `resume()`, 2 s later
+   * 1001 hangs up. What 1000 heard: 1001 before, music on hold (not 1001) during, 1001 after.
+   */
+  async function holdAndResume(dest: string, hold: () => Promise<void>, resume: () => Promise<void>): Promise<void> {
     caller.clearRecordings();
     callee.clearRecordings();
     caller.events.length = 0;
     callee.events.length = 0;
-    expect((await caller.command('dial', 'sip:731000@127.0.0.1')).ok).toBe(true);
-    await callee.waitEvent('CALL_INCOMING');
-    expect((await callee.command('accept')).ok).toBe(true);
-    await caller.waitEvent('CALL_ESTABLISHED');
-    await sleep(1500);
-    const held = await caller.command('hold');
-    expect(held.ok, held.data).toBe(true);
-    await sleep(2500);
-    const resumed = await caller.command('resume');
-    expect(resumed.ok, resumed.data).toBe(true);
-    await sleep(2000);
-    expect((await caller.command('hangup')).ok).toBe(true);
-    await caller.waitEvent('CALL_CLOSED');
-    await callee.waitEvent('CALL_CLOSED');
-    await waitIdle(sw);
-    const heard = callee.decoded();
-    const n = heard.samples.length / heard.rate;
-    expect(presence(heard, 440, 0.2, 1.4), '1001 before the hold').toBeGreaterThan(0.6);
-    expect(presence(heard, 440, 2.2, 3.8), 'no 1001 during the hold').toBeLessThan(0.2);
-    expect(level(heard, 2.2, 3.8), 'music during the hold').toBeGreaterThan(200);
-    expect(presence(heard, 440, n - 1.5, n), '1001 after the resume').toBeGreaterThan(0.6);
-  });
-
-  it('uuid_hold from the console: 1000 hears music on hold instead of 1001; uuid_hold off brings 1001 back', async () => {
-    caller.clearRecordings();
-    callee.clearRecordings();
-    caller.events.length = 0;
-    callee.events.length = 0;
-    expect((await caller.command('dial', 'sip:1000@127.0.0.1')).ok).toBe(true);
+    expect((await caller.command('dial', `sip:${dest}@127.0.0.1`)).ok).toBe(true);
     await callee.waitEvent('CALL_INCOMING');
     expect((await callee.command('accept')).ok).toBe(true);
     await caller.waitEvent('CALL_ESTABLISHED');
     await callee.waitEvent('CALL_ESTABLISHED');
-    // The caller's leg, as the Local_Extension bookkeeping recorded it.
-    const uuid = (await cli(sw, 'hash select/127.0.0.1-last_dial_ext/1000')).trim();
-    expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
     await sleep(1500);
-    expect(await cli(sw, `uuid_hold ${uuid}`)).toBe('+OK Success\n');
+    await hold();
     await sleep(2500);
-    expect(await cli(sw, `uuid_hold off ${uuid}`)).toBe('+OK Success\n');
+    await resume();
     await sleep(2000);
     expect((await caller.command('hangup')).ok).toBe(true);
     await caller.waitEvent('CALL_CLOSED');
@@ -167,7 +140,29 @@ describe.skipIf(!hasBaresip)('audio through the switch between baresip phones', 
     expect(presence(heard, 440, 0.3, 1.3), '1001 before the hold').toBeGreaterThan(0.6);
     expect(presence(heard, 440, 2.3, 3.8), 'no 1001 during the hold').toBeLessThan(0.2);
     expect(level(heard, 2.3, 3.8), 'music during the hold').toBeGreaterThan(200);
-    expect(presence(heard, 440, n - 1.5, n), '1001 after uuid_hold off').toBeGreaterThan(0.6);
+    expect(presence(heard, 440, n - 1.5, n), '1001 after the resume').toBeGreaterThan(0.6);
+  }
+
+  it('hold: while 1001 holds, 1000 hears music on hold instead of 1001; after resume, 1001 again', async () => {
+    const command = async (name: string) => {
+      const r = await caller.command(name);
+      expect(r.ok, r.data).toBe(true);
+    };
+    await holdAndResume('731000', () => command('hold'), () => command('resume'));
+  });
+
+  it('uuid_hold from the console: 1000 hears music on hold instead of 1001; uuid_hold off brings 1001 back', async () => {
+    // The caller's leg, as the Local_Extension bookkeeping recorded it.
+    const uuid = async () => {
+      const id = (await cli(sw, 'hash select/127.0.0.1-last_dial_ext/1000')).trim();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      return id;
+    };
+    await holdAndResume(
+      '1000',
+      async () => expect(await cli(sw, `uuid_hold ${await uuid()}`)).toBe('+OK Success\n'),
+      async () => expect(await cli(sw, `uuid_hold off ${await uuid()}`)).toBe('+OK Success\n'),
+    );
   });
 
   it('9196 echo: the caller hears its own tone back', async () => {
