@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCENARIOS, freePort, run, startSwitch, type RunningSwitch } from '../test/interop/harness.js';
 import { cli, confCopy, count, startCallee, waitUntil, type Callee } from '../test/interop/calls/helpers.js';
+import { sippStats } from './sipp-stats.js';
 import { conditions, fmt, writeSection } from './results.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -67,12 +68,6 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-function sippStats(file: string): (name: string) => number {
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const head = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  return (name) => Number(last[head.indexOf(name)] ?? 0);
-}
 
 /** One SIPp caller run: `count` calls at `rate`, each held `holdMs`. */
 async function callerRun(port: number, rate: number, count: number, holdMs: number, pid: number | undefined): Promise<Step> {

@@ -6,11 +6,12 @@
 // NOTIFY; failures are reported per step. Target: no failure at 100 transfers/s. Writes the
 // `transfers` section of bench/RESULTS.md.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCENARIOS, freePort, run, startSwitch } from '../test/interop/harness.js';
 import { confCopy, count, startCallee, waitUntil } from '../test/interop/calls/helpers.js';
+import { sippStats } from './sipp-stats.js';
 import { conditions, writeSection } from './results.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -29,12 +30,6 @@ interface Row {
   retrans: number;
 }
 
-function sippStats(file: string): (name: string) => number {
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const head = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  return (name) => Number(last[head.indexOf(name)] ?? 0);
-}
 
 const conf = confCopy({
   'autoload_configs/switch.conf.xml': (t) =>

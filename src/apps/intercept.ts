@@ -11,7 +11,7 @@
 // nothing to pick up, an unanswered picker is refused with UNALLOCATED_NUMBER (404) rather
 // than answered into silence.
 
-import { joinMedia, type AppContext, type Application, type Channel } from '../b2bua/index.js';
+import { answerEachOther, joinMedia, type AppContext, type Application, type Channel } from '../b2bua/index.js';
 
 /** How long the takeover may wait for the two channels to leave what they run. */
 const TAKEOVER_MS = 2000;
@@ -53,29 +53,18 @@ export const interceptApp: Application = {
       return '';
     }
     // Both are answered here: the caller with media towards the picker, and the picker.
-    const media = core.media;
-    for (const [x, y] of [[target, ch], [ch, target]] as const) {
-      if (x.answered) continue;
-      let sdp: Buffer | undefined = y.remoteSdp;
-      if (media) {
-        try {
-          sdp = await media.answerFor(x, y);
-        } catch (err) {
-          x.log.warn({ err }, 'intercept: no media to answer with');
-          target.hangup('INCOMPATIBLE_DESTINATION');
-          return fail(ch, 'no media in common');
-        }
-      }
-      if (x.hungUp || y.hungUp) break;
-      x.answer(sdp);
+    const answered = await answerEachOther(core, target, ch);
+    if (answered === 'no-media') {
+      target.hangup('INCOMPATIBLE_DESTINATION');
+      return fail(ch, 'no media in common');
     }
-    if (ch.hungUp || target.hungUp) {
+    if (answered === 'gone') {
       if (!target.hungUp) target.hangup('NORMAL_CLEARING');
       return '';
     }
     await joinMedia(core, ch, target);
     const ended = await core.bridge(ch, target);
-    media?.unjoin(ch);
+    core.media?.unjoin(ch);
     // The picked-up caller has nothing else to do once the picker hangs up, and vice versa.
     if (ended.endedBy === ch && !target.hungUp) target.hangup(ch.hangupCause ?? 'NORMAL_CLEARING');
     else if (ended.endedBy === target && !ch.hungUp && !ctx.signal.aborted) ch.hangup(target.hangupCause ?? 'NORMAL_CLEARING');

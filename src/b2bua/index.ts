@@ -6,7 +6,7 @@ export * from './channel.js';
 export * from './channel-events.js';
 export * from './interfaces.js';
 export * from './core.js';
-export { UUID_BRIDGE_DIALPLAN, UuidBridgeHold, joinMedia, uuidBridge } from './takeover.js';
+export { UUID_BRIDGE_DIALPLAN, UuidBridgeHold, answerEachOther, joinMedia, uuidBridge } from './takeover.js';
 export { SofiaProfile, type SofiaProfileOptions } from './sofia-profile.js';
 export { Sofia, SofiaEndpoint, type AuthorizedCaller, type InviteAuthorizer, type SofiaEndpointOptions } from './sofia/sofia-endpoint.js';
 export { InboundLeg, OutboundLeg, SipLeg } from './sofia/sip-leg.js';

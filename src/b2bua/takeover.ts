@@ -108,6 +108,29 @@ export async function joinMedia(core: CallCore, a: Channel, b: Channel): Promise
   if (answerOfA && !b.hungUp) await b.driver.renegotiate?.(b, answerOfA);
 }
 
+/**
+ * Answer whichever of two channels about to be bridged is not answered yet, each with media
+ * that reaches the other (the media layer's answer, else the other's SDP as is).
+ * 'no-media': no media could be set up; 'gone': one of them hung up meanwhile.
+ */
+export async function answerEachOther(core: CallCore, a: Channel, b: Channel): Promise<'answered' | 'no-media' | 'gone'> {
+  for (const [x, y] of [[a, b], [b, a]] as const) {
+    if (x.answered) continue;
+    let sdp: Buffer | undefined = y.remoteSdp;
+    if (core.media) {
+      try {
+        sdp = await core.media.answerFor(x, y);
+      } catch (err) {
+        x.log.warn({ err }, 'no media to answer with');
+        return 'no-media';
+      }
+    }
+    if (x.hungUp || y.hungUp) return 'gone';
+    x.answer(sdp);
+  }
+  return a.hungUp || b.hungUp ? 'gone' : 'answered';
+}
+
 /** Bridge two existing channels; false when they cannot be bridged. */
 export async function uuidBridge(core: CallCore, hold: UuidBridgeHold, a: Channel | undefined, b: Channel | undefined, timeoutMs: number): Promise<boolean> {
   if (!a || !b || a === b || a.hungUp || b.hungUp) return false;
@@ -118,22 +141,9 @@ export async function uuidBridge(core: CallCore, hold: UuidBridgeHold, a: Channe
   const [heldA, heldB] = await Promise.all([hold.hold(core, a, b, timeoutMs), hold.hold(core, b, a, timeoutMs)]);
   if (!heldA || !heldB || a.hungUp || b.hungUp) return false;
   const media = core.media;
-  core.media?.unjoin(a);
-  core.media?.unjoin(b);
-  for (const [x, y] of [[a, b], [b, a]] as const) {
-    if (x.answered) continue;
-    let sdp: Buffer | undefined = y.remoteSdp;
-    if (media) {
-      try {
-        sdp = await media.answerFor(x, y);
-      } catch (err) {
-        x.log.warn({ err }, 'no media to answer with');
-        return false;
-      }
-    }
-    if (x.hungUp) return false;
-    x.answer(sdp);
-  }
+  media?.unjoin(a);
+  media?.unjoin(b);
+  if ((await answerEachOther(core, a, b)) !== 'answered') return false;
   await joinMedia(core, a, b);
   const transferred = new Map([[a, a.times.transfer], [b, b.times.transfer]]);
   void core.bridge(a, b).then(({ endedBy }) => {

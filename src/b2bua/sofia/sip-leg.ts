@@ -260,25 +260,18 @@ export abstract class SipLeg implements ChannelDriver, DialogUser {
     const offer = req.body.length > 0 && req.contentType === SDP ? req.body : undefined;
     const partner = ch.partner;
     let answer: Buffer | undefined = ch.localSdp;
-    const media = this.endpoint.core.media;
-    if (media && offer && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
-      const relay = (sdp: Buffer) =>
-        partner && !partner.hungUp ? (partner.driver as Partial<SipLeg>).renegotiate?.(partner, sdp) ?? Promise.resolve(undefined) : Promise.resolve(undefined);
-      const ours = await media.reoffer(ch, offer, relay);
+    if (offer && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
+      const relay = (sdp: Buffer) => (partner && !partner.hungUp ? partner.driver.renegotiate?.(partner, sdp) ?? Promise.resolve(undefined) : Promise.resolve(undefined));
+      const media = this.endpoint.core.media;
+      // Without a media layer the offer goes to the partner as is (what bypass mode does).
+      const ours = media ? await media.reoffer(ch, offer, relay) : await relay(offer);
       if (ours === null) {
         tx.reply(488);
         return;
       }
-      answer = ours;
-    } else if (offer && partner && !partner.hungUp && !(ch.remoteSdp && ch.remoteSdp.equals(offer))) {
-      const relayed = await (partner.driver as Partial<SipLeg>).renegotiate?.(partner, offer);
-      if (relayed === null) {
-        tx.reply(488);
-        return;
-      }
-      if (relayed) answer = relayed;
-      ch.remoteSdp = offer;
-    } else if (offer) ch.remoteSdp = offer;
+      if (!media) ch.remoteSdp = offer;
+      answer = ours ?? answer;
+    }
     const res = createResponse(req, 200);
     res.addHeader('Contact', this.dialog?.localContact ?? `<${this.stack.contactUri()}>`);
     this.addSessionTimer(req, res);
